@@ -2,6 +2,12 @@ module github.com/hostkeys/hostkeys
 
 go 1.26.0
 
-require golang.org/x/crypto v0.59.0
+require (
+	github.com/rogpeppe/go-internal v1.16.0
+	golang.org/x/crypto v0.59.0
+)
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/tools v0.26.0 // indirect
+)

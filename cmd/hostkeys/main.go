@@ -1,0 +1,122 @@
+// Command hostkeys verifies SSH host keys and audits known_hosts files.
+//
+// Subcommands mirror the OpenSSH tools they replace, with the same flag
+// letters and, by default, the same output byte for byte:
+//
+//	hostkeys fingerprint [-E md5|sha256] [-v] [-f FILE]... [FILE]...   like ssh-keygen -l
+//
+// Run "hostkeys help" for the list. Exit codes: 0 ok, 1 findings, mismatch
+// or not found (as the OpenSSH tool mirrored), 2 usage or I/O error.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. Each lives in its own file and registers
+// itself from an init function.
+type command struct {
+	name    string
+	summary string // one line for "hostkeys help"
+	run     func(e *env, args []string) int
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// Exit codes shared by all subcommands.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+)
+
+// env is what a subcommand may touch of the outside world, so that tests
+// run main in-process.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+func (e *env) errorf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "hostkeys: error: "+format+"\n", args...)
+}
+
+func (e *env) warnf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "hostkeys: warning: "+format+"\n", args...)
+}
+
+func (e *env) hintf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "hostkeys: hint: "+format+"\n", args...)
+}
+
+func main() {
+	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:]))
+}
+
+func run(e *env, args []string) int {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "--help", "-help":
+		usage(e.stdout)
+		return exitOK
+	case "version", "--version":
+		fmt.Fprintln(e.stdout, "hostkeys", version())
+		return exitOK
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		e.errorf("unknown command %q", args[0])
+		e.hintf("run \"hostkeys help\" for the list of commands")
+		return exitUsage
+	}
+	return c.run(e, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: hostkeys COMMAND [FLAGS] [ARGS]")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun \"hostkeys COMMAND -h\" for a command's flags.")
+	fmt.Fprintln(w, "Exit status: 0 ok, 1 findings, mismatch or not found, 2 usage or I/O error.")
+}
+
+// Version is set at link time (-ldflags "-X main.Version=v1.2.3"); by default
+// the module version from the build info is used.
+var Version string
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if v := buildVersion(); v != "" {
+		return v
+	}
+	return "(devel)"
+}
+
+// joinQuoted is for messages that list remote-controlled names.
+func joinQuoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
