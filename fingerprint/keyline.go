@@ -41,17 +41,23 @@ func ParseKeyText(text string) (key ssh.PublicKey, rest string, err error) {
 	if end < 0 {
 		end = len(s)
 	}
+	tplain, tcert, tknown := textType(typ)
 	blob, err := decodeBase64Blob(s[:end])
 	if err != nil {
-		return nil, "", fmt.Errorf("%s key: %w", quoteType(typ), err)
+		if !tknown {
+			return nil, "", fmt.Errorf("unknown key type %q", typ)
+		}
+		return nil, "", fmt.Errorf("%s key: %w", typ, err)
 	}
 	rest = strings.TrimLeft(s[end:], " \t")
 
 	p, err := parseBlob(blob, true)
 	if err != nil {
+		if !tknown {
+			return nil, "", fmt.Errorf("unknown key type %q", typ)
+		}
 		return nil, "", err
 	}
-	tplain, tcert, tknown := textType(typ)
 	if tknown {
 		if !p.known || tplain != p.plain || tcert != p.cert {
 			return nil, "", fmt.Errorf("key type mismatch: the line says %q, the key is %q", typ, blobType(blob))
@@ -88,8 +94,6 @@ func blobType(blob []byte) string {
 	}
 	return string(blob[4 : 4+n])
 }
-
-func quoteType(t string) string { return fmt.Sprintf("%q", t) }
 
 // decodeBase64Blob decodes base64 as OpenSSH's b64_pton does: white space
 // anywhere is skipped, padding is required and the unused bits must be 0.
@@ -260,10 +264,10 @@ func parseKeyLine(line string) (*KeyLine, string) {
 		var err2 error
 		key, rest, err2 = ParseKeyText(after)
 		if err2 != nil {
-			if err == nil || looksLikeKeyType(after) {
-				return nil, strings.TrimPrefix(err2.Error(), "fingerprint: ")
+			if first, _ := splitField(s); err != nil && isKeyType(first) {
+				return nil, strings.TrimPrefix(err.Error(), "fingerprint: ")
 			}
-			return nil, reasonFor(s, err)
+			return nil, strings.TrimPrefix(err2.Error(), "fingerprint: ")
 		}
 		kl.Prefix = prefix
 	}
@@ -272,18 +276,16 @@ func parseKeyLine(line string) (*KeyLine, string) {
 	return kl, ""
 }
 
-func looksLikeKeyType(s string) bool {
-	tok, _ := splitField(s)
+func isKeyType(tok string) bool {
 	_, _, ok := textType(tok)
-	return ok || strings.HasPrefix(tok, "ssh-") || strings.HasPrefix(tok, "ecdsa-") || strings.HasPrefix(tok, "sk-")
+	return ok
 }
 
 func reasonFor(s string, err error) string {
-	tok, _ := splitField(s)
-	if _, _, ok := textType(tok); ok {
+	if tok, _ := splitField(s); isKeyType(tok) {
 		return strings.TrimPrefix(err.Error(), "fingerprint: ")
 	}
-	return "no public key found"
+	return "no public key on the line"
 }
 
 // splitField splits off the first blank-separated field.

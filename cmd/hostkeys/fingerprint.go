@@ -1,0 +1,202 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/sshkeygen"
+)
+
+func init() {
+	register(&command{
+		name:    "fingerprint",
+		summary: "list key fingerprints of key files (like ssh-keygen -l)",
+		run:     runFingerprint,
+	})
+}
+
+const fingerprintUsage = `usage: hostkeys fingerprint [-E md5|sha256|sha1] [-v] [--json] [-f FILE]... [FILE]...
+
+Prints one line per public key in each FILE (a known_hosts, authorized_keys
+or .pub file; "-" is standard input), exactly as ssh-keygen -l -f FILE does.
+Lines that hold no key are reported on standard error.
+
+  -E HASH   fingerprint hash: sha256 (default), md5 or sha1
+  -v        also print the visual host key (randomart), as ssh-keygen -lv
+  -f FILE   a file to read (may be repeated; files may also follow the flags)
+  --json    print a JSON document instead (see README, "JSON output")
+
+Exit status: 0 when every file held a key, 255 when a file held none (as
+ssh-keygen), 2 on usage or I/O errors.
+`
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func runFingerprint(e *env, args []string) int {
+	fs := flag.NewFlagSet("fingerprint", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var files stringList
+	hashName := fs.String("E", "sha256", "")
+	verbose := fs.Bool("v", false, "")
+	asJSON := fs.Bool("json", false, "")
+	fs.Bool("l", true, "") // accepted for ssh-keygen habits; always on
+	fs.Var(&files, "f", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, fingerprintUsage)
+			return exitOK
+		}
+		e.errorf("fingerprint: %v", err)
+		fmt.Fprint(e.stderr, fingerprintUsage)
+		return exitUsage
+	}
+	files = append(files, fs.Args()...)
+	if len(files) == 0 {
+		e.errorf("fingerprint: no file given")
+		e.hintf("name a key file with -f FILE, or - for standard input")
+		return exitUsage
+	}
+	var h fingerprint.Hash
+	switch strings.ToLower(*hashName) {
+	case "sha256":
+		h = fingerprint.SHA256
+	case "md5":
+		h = fingerprint.MD5
+	case "sha1":
+		h = fingerprint.SHA1
+	default:
+		e.errorf("fingerprint: invalid hash algorithm %q", *hashName)
+		e.hintf("use -E sha256 or -E md5")
+		return exitUsage
+	}
+	if *asJSON {
+		return fingerprintJSON(e, files)
+	}
+	esc := sshkeygen.LocaleEscaper(e.getenv)
+	status := exitOK
+	for _, name := range files {
+		r, closeFn, err := openInput(e, name)
+		if err != nil {
+			e.errorf("%v", err)
+			return exitUsage
+		}
+		res, err := sshkeygen.List(e.stdout, r, name, sshkeygen.ListOptions{Hash: h, Visual: *verbose, Escaper: esc})
+		closeFn()
+		if err != nil {
+			e.errorf("%s: %v", name, err)
+			return exitUsage
+		}
+		if res.PrivateKey {
+			e.errorf("%s is a private key file; hostkeys reads public keys only", name)
+			e.hintf("run it on %s.pub", name)
+			return exitUsage
+		}
+		for _, s := range res.Skipped {
+			e.warnf("%s:%d: skipped: %s", s.File, s.Line, s.Reason)
+		}
+		if len(res.Keys) == 0 {
+			path := name
+			if name == "-" {
+				path = "(stdin)"
+			}
+			e.errorf("%s is not a public key file.", path)
+			status = 255
+		}
+	}
+	return status
+}
+
+func openInput(e *env, name string) (io.Reader, func(), error) {
+	if name == "-" {
+		return e.stdin, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.IsDir() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: is a directory", name)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// jsonKey is one key in `hostkeys fingerprint --json` output.
+type jsonKey struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Marker  string `json:"marker,omitempty"`
+	Hosts   string `json:"hosts,omitempty"`
+	Comment string `json:"comment,omitempty"`
+	Type    string `json:"type"`
+	KeyType string `json:"key_type"`
+	Bits    int    `json:"bits"`
+	SHA256  string `json:"sha256"`
+	MD5     string `json:"md5"`
+	OpenSSH bool   `json:"openssh_supported"`
+}
+
+type jsonInvalid struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+type jsonFingerprints struct {
+	Keys    []jsonKey     `json:"keys"`
+	Invalid []jsonInvalid `json:"invalid"`
+}
+
+func fingerprintJSON(e *env, files []string) int {
+	out := jsonFingerprints{Keys: []jsonKey{}, Invalid: []jsonInvalid{}}
+	status := exitOK
+	for _, name := range files {
+		r, closeFn, err := openInput(e, name)
+		if err != nil {
+			e.errorf("%v", err)
+			return exitUsage
+		}
+		display := name
+		if name == "-" {
+			display = "(stdin)"
+		}
+		kf, err := fingerprint.ReadKeys(r, display)
+		closeFn()
+		if err != nil {
+			e.errorf("%v", err)
+			return exitUsage
+		}
+		for _, k := range kf.Keys {
+			out.Keys = append(out.Keys, jsonKey{
+				File: display, Line: k.Line, Marker: string(k.Marker), Hosts: k.Prefix, Comment: k.Comment,
+				Type: fingerprint.TypeLabel(k.Key), KeyType: k.Key.Type(), Bits: fingerprint.Bits(k.Key),
+				SHA256:  fingerprint.Of(k.Key, fingerprint.SHA256).String(),
+				MD5:     fingerprint.Of(k.Key, fingerprint.MD5).String(),
+				OpenSSH: fingerprint.OpenSSHKnows(k.Key),
+			})
+		}
+		for _, inv := range kf.Invalid {
+			out.Invalid = append(out.Invalid, jsonInvalid{File: inv.File, Line: inv.Line, Reason: inv.Reason})
+		}
+		if len(kf.Keys) == 0 {
+			status = 255
+		}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		e.errorf("%v", err)
+		return exitUsage
+	}
+	return status
+}
