@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/wire"
+	"github.com/hostkeys/hostkeys/sshfp"
+)
+
+func init() {
+	register(&command{
+		name:    "sshfp",
+		summary: "print SSHFP records (like ssh-keygen -r), or check a host's keys against DNS",
+		run:     runSSHFP,
+	})
+}
+
+const sshfpUsage = `usage: hostkeys sshfp [-g] [-f KEYFILE]... NAME
+       hostkeys sshfp --check --keys FILE [--resolver ADDR]... [--trust ADDR]...
+                      [--validate] [--anchor FILE]... [--strict] [--json] HOST[:PORT]
+
+The first form prints the SSHFP resource records of each KEYFILE for the
+owner NAME, exactly as ssh-keygen -r NAME -f KEYFILE does. KEYFILE may be a
+public key file or a private key file with a .pub beside it or in the
+OpenSSH format. Without -f, the host keys in /etc/ssh are read. A host
+certificate gives the records of the key it certifies.
+
+  -g        print the generic form (IN TYPE44 \# ...), as ssh-keygen -r -g
+
+The second form looks up HOST's SSHFP records and checks the host's keys,
+read from --keys FILE (a .pub or known_hosts file), against them. A record
+counts only if DNSSEC proves it: by default the AD bit of a resolver on
+loopback or named with --trust; with --validate, hostkeys validates the
+chain itself from the root trust anchors or those in --anchor files.
+
+  --resolver ADDR   DNS server, host or host:port (repeatable; default: the
+                    nameservers of /etc/resolv.conf)
+  --trust ADDR      also believe the AD bit of this resolver (repeatable)
+  --validate        validate DNSSEC signatures locally instead of trusting AD
+  --anchor FILE     DS or DNSKEY trust anchors in zone-file form (repeatable;
+                    implies --validate; default: the root KSKs)
+  --strict          OpenSSH's rule: every record of the key's algorithm must
+                    match (default: any matching record accepts)
+  --sha1            accept a SHA-1-only match even when SHA-256 records exist
+  --timeout DUR     overall deadline for the lookup (default 10s)
+  --json            print a JSON document instead
+
+Exit status: 0 on a secure match (--check) or when records were printed,
+1 when no key matches a secure record, 2 on usage or I/O errors.
+`
+
+// defaultHostKeys are the files ssh-keygen -r reads without -f.
+var defaultHostKeys = []string{
+	"/etc/ssh/ssh_host_rsa_key",
+	"/etc/ssh/ssh_host_dsa_key",
+	"/etc/ssh/ssh_host_ecdsa_key",
+	"/etc/ssh/ssh_host_ed25519_key",
+	"/etc/ssh/ssh_host_xmss_key",
+}
+
+func runSSHFP(e *env, args []string) int {
+	fs := flag.NewFlagSet("sshfp", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var o checkOptions
+	var files stringList
+	generic := fs.Bool("g", false, "")
+	fs.Bool("r", true, "") // accepted for ssh-keygen habits
+	fs.Var(&files, "f", "")
+	fs.BoolVar(&o.check, "check", false, "")
+	fs.StringVar(&o.keys, "keys", "", "")
+	fs.Var(&o.resolvers, "resolver", "")
+	fs.Var(&o.trusted, "trust", "")
+	fs.BoolVar(&o.validate, "validate", false, "")
+	fs.Var(&o.anchors, "anchor", "")
+	fs.BoolVar(&o.strict, "strict", false, "")
+	fs.BoolVar(&o.sha1, "sha1", false, "")
+	fs.DurationVar(&o.timeout, "timeout", defaultCheckTimeout, "")
+	fs.BoolVar(&o.json, "json", false, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, sshfpUsage)
+			return exitOK
+		}
+		e.errorf("sshfp: %v", err)
+		fmt.Fprint(e.stderr, sshfpUsage)
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		if fs.NArg() == 0 {
+			e.errorf("sshfp: no host name given")
+		} else {
+			e.errorf("sshfp: one host name expected, got %d", fs.NArg())
+		}
+		fmt.Fprint(e.stderr, sshfpUsage)
+		return exitUsage
+	}
+	if o.check {
+		if len(files) > 0 || *generic {
+			e.errorf("sshfp: -f and -g print records; they do not go with --check")
+			e.hintf("give the host's keys to --check with --keys FILE")
+			return exitUsage
+		}
+		return runSSHFPCheck(e, fs.Arg(0), &o)
+	}
+	name := fs.Arg(0)
+	explicit := len(files) > 0
+	if !explicit {
+		files = defaultHostKeys
+	}
+	n := 0
+	for _, file := range files {
+		key, err := loadPublicKey(file)
+		if err != nil {
+			if !explicit && errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			e.errorf("%v", err)
+			return exitUsage
+		}
+		n++
+		recs, err := sshfp.ForKey(name, key)
+		if err != nil {
+			e.warnf("%s: %v", file, err)
+			continue
+		}
+		for _, r := range recs {
+			if *generic {
+				fmt.Fprintln(e.stdout, r.Generic())
+			} else {
+				fmt.Fprintln(e.stdout, r.String())
+			}
+		}
+	}
+	if n == 0 {
+		e.errorf("no keys found.")
+		e.hintf("name a key file with -f KEYFILE")
+		return exitUsage
+	}
+	return exitOK
+}
+
+// loadPublicKey reads a public key as ssh-keygen's sshkey_load_public does:
+// the first key line of the file, else of FILE.pub, else the public key
+// stored in the clear in an OpenSSH-format private key file.
+func loadPublicKey(file string) (ssh.PublicKey, error) {
+	k, err := firstKey(file)
+	if err == nil {
+		return k, nil
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if k, err2 := firstKey(file + ".pub"); err2 == nil {
+		return k, nil
+	}
+	if k, err2 := keyFromPrivate(file); err2 == nil {
+		return k, nil
+	}
+	return nil, err
+}
+
+func firstKey(file string) (ssh.PublicKey, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", file)
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), fingerprint.MaxLineLength)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if strings.HasPrefix(line, "-----BEGIN") || line == "SSH PRIVATE KEY FILE" {
+			break
+		}
+		line = strings.TrimLeft(line, " \t")
+		if line == "" {
+			continue
+		}
+		if k, _, err := fingerprint.ParseKeyText(line); err == nil {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: no public key found", file)
+}
+
+// keyFromPrivate returns the public key an "openssh-key-v1" private key
+// file carries unencrypted in its header.
+func keyFromPrivate(file string) (ssh.PublicKey, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	const begin = "-----BEGIN OPENSSH PRIVATE KEY-----"
+	const end = "-----END OPENSSH PRIVATE KEY-----"
+	i := bytes.Index(data, []byte(begin))
+	j := bytes.Index(data, []byte(end))
+	if i < 0 || j < i {
+		return nil, fmt.Errorf("%s: not an OpenSSH private key", file)
+	}
+	b64 := strings.Join(strings.Fields(string(data[i+len(begin):j])), "")
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	const magic = "openssh-key-v1\x00"
+	if !bytes.HasPrefix(raw, []byte(magic)) {
+		return nil, fmt.Errorf("%s: not an OpenSSH private key", file)
+	}
+	r := wire.NewReader(raw[len(magic):])
+	for range 3 { // cipher, kdf, kdf options
+		if _, err := r.String(); err != nil {
+			return nil, fmt.Errorf("%s: truncated private key", file)
+		}
+	}
+	if n, err := r.Uint32(); err != nil || n < 1 {
+		return nil, fmt.Errorf("%s: private key file holds no key", file)
+	}
+	blob, err := r.String()
+	if err != nil {
+		return nil, fmt.Errorf("%s: truncated private key", file)
+	}
+	return fingerprint.ParsePublicKey(blob)
+}
