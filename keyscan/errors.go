@@ -1,0 +1,168 @@
+package keyscan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Kind classifies a failure. Kinds are errors themselves, so that
+// errors.Is(err, keyscan.Timeout) tells what happened.
+type Kind uint8
+
+const (
+	// Unresolved: the host name did not resolve.
+	Unresolved Kind = iota + 1
+	// Refused: the connection was refused (nothing listens on the port).
+	Refused
+	// Unreachable: no route to the host or network.
+	Unreachable
+	// Timeout: the connection's deadline passed (during connect, before
+	// the banner, or during the key exchange; see [Error.Stage]).
+	Timeout
+	// Closed: the server closed the connection, for example sshd past its
+	// MaxStartups limit, which closes before sending its banner.
+	Closed
+	// NoCommonAlgorithm: client and server share no key exchange, cipher,
+	// MAC or host-key algorithm.
+	NoCommonAlgorithm
+	// Protocol: the server broke the SSH protocol (no identification line,
+	// a malformed or oversized packet, a bad signature, too much data).
+	Protocol
+	// Canceled: the caller's context was canceled.
+	Canceled
+)
+
+var kindNames = [...]string{
+	Unresolved:        "unresolved",
+	Refused:           "refused",
+	Unreachable:       "unreachable",
+	Timeout:           "timeout",
+	Closed:            "closed by peer",
+	NoCommonAlgorithm: "no common algorithm",
+	Protocol:          "protocol error",
+	Canceled:          "canceled",
+}
+
+// String returns the kind's name as it appears in messages and JSON.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Error makes a Kind usable as an errors.Is target.
+func (k Kind) Error() string { return "keyscan: " + k.String() }
+
+// MarshalText writes the kind's name.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Stage says how far a connection got.
+type Stage uint8
+
+const (
+	StageResolve Stage = iota + 1 // looking up the host name
+	StageConnect                  // TCP connect (or the custom dialer)
+	StageBanner                   // waiting for the server's identification line
+	StageKex                      // key exchange, up to the verified host key
+)
+
+var stageNames = [...]string{
+	StageResolve: "resolve",
+	StageConnect: "connect",
+	StageBanner:  "banner",
+	StageKex:     "key exchange",
+}
+
+func (s Stage) String() string {
+	if int(s) < len(stageNames) && stageNames[s] != "" {
+		return stageNames[s]
+	}
+	return fmt.Sprintf("stage(%d)", uint8(s))
+}
+
+// MarshalText writes the stage's name.
+func (s Stage) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Error is a failure to get a key from one address. Use errors.Is with a
+// [Kind], or errors.As to read the fields.
+type Error struct {
+	Kind  Kind
+	Stage Stage
+	// Addr is the address (host:port) that failed, or the host name that
+	// did not resolve.
+	Addr string
+	// KeyType is the key type the connection asked for; empty for the
+	// first connection of a target, which asks for any requested type.
+	KeyType KeyType
+	// Elapsed is the time from the start of the connection to the failure.
+	Elapsed time.Duration
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *Error) Error() string {
+	what := ""
+	if e.KeyType != "" {
+		what = " (" + string(e.KeyType) + ")"
+	}
+	return fmt.Sprintf("keyscan: %s%s: %s during %s after %s: %v",
+		e.Addr, what, e.Kind, e.Stage, e.Elapsed.Round(time.Millisecond), e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is e's Kind.
+func (e *Error) Is(target error) bool {
+	k, ok := target.(Kind)
+	return ok && k == e.Kind
+}
+
+// protocolError marks errors that the connection's observer raised.
+type protocolError struct{ err error }
+
+func (p *protocolError) Error() string { return "ssh: " + p.err.Error() }
+
+// classify turns an error from dialing or from the handshake into a Kind.
+func classify(ctx context.Context, err error) Kind {
+	var pe *protocolError
+	var ne *ssh.AlgorithmNegotiationError
+	var dnsErr *net.DNSError
+	switch {
+	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errDeadline):
+		return Canceled
+	case errors.As(err, &pe):
+		return Protocol
+	case errors.As(err, &ne):
+		return NoCommonAlgorithm
+	case errors.As(err, &dnsErr) && !dnsErr.IsTimeout:
+		return Unresolved
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return Refused
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return Unreachable
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return Timeout
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
+		return Closed
+	}
+	return Protocol
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// errDeadline is the cause of a connection context ending at its own
+// deadline (as opposed to the caller's cancellation).
+var errDeadline = errors.New("keyscan: connection deadline")

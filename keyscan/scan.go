@@ -1,0 +1,741 @@
+package keyscan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Scanner collects host keys from SSH servers. The zero value is ready to
+// use, with the defaults documented on each field. A Scanner may be used by
+// several goroutines at once; its limits then apply to all of them. Its
+// fields must not change after the first scan.
+type Scanner struct {
+	// Port is the port for targets that do not name one; zero means 22.
+	Port int
+
+	// KeyTypes are the key types to fetch; nil means [DefaultKeyTypes].
+	// Only the types a server advertises cost a connection.
+	KeyTypes []KeyType
+
+	// Certificates asks for host certificates instead of plain keys, as
+	// ssh-keyscan -c does. Servers without a certificate of a type then
+	// give none for it.
+	Certificates bool
+
+	// Timeout is the absolute deadline of each connection, from the start
+	// of the TCP connect to the verified host key, whatever the server
+	// sends; zero means 5 seconds. Time spent waiting for a concurrency
+	// slot does not count.
+	Timeout time.Duration
+
+	// Concurrency bounds the connections in flight in all; zero means 64.
+	Concurrency int
+
+	// PerHost bounds the connections in flight to one address (ip:port);
+	// zero means 6, under the 10 unauthenticated connections at which
+	// sshd's default MaxStartups 10:30:100 starts dropping.
+	PerHost int
+
+	// Retries is how many times a connection the server closed before
+	// its banner (sshd past MaxStartups, dropbear's limits) is retried;
+	// zero means 4, negative means never.
+	Retries int
+
+	// Backoff is the wait before the first retry, doubled (with jitter)
+	// for each further one; zero means 100ms.
+	Backoff time.Duration
+
+	// Network is "tcp", "tcp4" (like ssh-keyscan -4) or "tcp6" (-6);
+	// empty means "tcp".
+	Network string
+
+	// Dial opens connections. Nil means a net.Dialer; set it to go through
+	// a jump host (an *ssh.Client's Dial) or a SOCKS proxy. With a custom
+	// Dial, host names are passed to it unresolved.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Resolver looks up host names when Dial is nil; nil means
+	// net.DefaultResolver.
+	Resolver *net.Resolver
+
+	// KeyExchanges is the key-exchange proposal; nil means
+	// [DefaultKeyExchanges], plus [LegacyKeyExchanges] when
+	// LegacyKeyExchanges is set.
+	KeyExchanges []string
+
+	// LegacyKeyExchanges adds the SHA-1 Diffie-Hellman groups at the end of
+	// the default proposal, for servers that offer nothing else. The host
+	// key's proof of possession then rests on SHA-1.
+	LegacyKeyExchanges bool
+
+	// ClientVersion is the identification sent to servers; empty means
+	// "SSH-2.0-hostkeys_keyscan".
+	ClientVersion string
+
+	// MaxBytes bounds what one connection reads from a server; zero means
+	// 256 KiB (a key exchange reads about 2 KB).
+	MaxBytes int
+
+	once   sync.Once
+	global chan struct{}
+	hosts  hostLimiter
+}
+
+// DefaultKeyExchanges is the default key-exchange proposal, modern first.
+// It has no SHA-1 group: see [Scanner.LegacyKeyExchanges].
+var DefaultKeyExchanges = []string{
+	ssh.KeyExchangeMLKEM768X25519,
+	ssh.KeyExchangeCurve25519,
+	"curve25519-sha256@libssh.org",
+	ssh.KeyExchangeECDHP256,
+	ssh.KeyExchangeECDHP384,
+	ssh.KeyExchangeECDHP521,
+	ssh.KeyExchangeDHGEXSHA256,
+	ssh.KeyExchangeDH16SHA512,
+	ssh.KeyExchangeDH14SHA256,
+}
+
+// LegacyKeyExchanges are the SHA-1 groups added by
+// [Scanner.LegacyKeyExchanges].
+var LegacyKeyExchanges = []string{
+	ssh.InsecureKeyExchangeDH14SHA1,
+	ssh.InsecureKeyExchangeDHGEXSHA1,
+	ssh.InsecureKeyExchangeDH1SHA1,
+}
+
+// Result is what one target gave.
+type Result struct {
+	Target Target
+	// Port is the port scanned.
+	Port int
+	// Host is the entry of Target.Hosts that answered (or was tried last),
+	// and Addr the address (ip:port, or host:port with a custom Dial).
+	Host string
+	Addr string
+	// Banner is the server's identification line, without CR LF.
+	Banner string
+	// KexInit is the server's advertised algorithms, from its first
+	// connection.
+	KexInit *KexInit
+	// Negotiated are the algorithms the first connection agreed on.
+	Negotiated *Negotiated
+	// Keys are the verified host keys (or certificates), in the order of
+	// KeyTypes.
+	Keys []Key
+	// NotOffered are the requested types the server does not advertise.
+	NotOffered []KeyType
+	// Errors lists every failure, each an *[Error]: addresses that did not
+	// answer before one did, and key types that could not be fetched.
+	Errors []error
+	// Start is when the scan of this target began; Duration how long it
+	// took.
+	Start    time.Time
+	Duration time.Duration
+}
+
+// Err returns nil if the target gave at least one key, otherwise its last
+// error, or an error saying that it offers none of the requested types.
+func (r *Result) Err() error {
+	if len(r.Keys) > 0 {
+		return nil
+	}
+	if len(r.Errors) > 0 {
+		return r.Errors[len(r.Errors)-1]
+	}
+	return &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: r.Addr,
+		Err: fmt.Errorf("server offers no key of the requested types; it offers %q", r.offered())}
+}
+
+func (r *Result) offered() []string {
+	if r.KexInit == nil {
+		return nil
+	}
+	return r.KexInit.HostKeyAlgorithms
+}
+
+// Key is one host key, verified: the server signed the key exchange with it.
+type Key struct {
+	Type KeyType
+	// Algorithm is the host-key algorithm negotiated (rsa-sha2-512, ...).
+	Algorithm string
+	// Key is the host key, or the certificate when one was asked for.
+	Key ssh.PublicKey
+	// Cert is Key as a certificate, or nil.
+	Cert *ssh.Certificate
+	// Addr and Banner are those of the connection that fetched the key.
+	Addr   string
+	Banner string
+	// KeyExchange is the key-exchange method of that connection.
+	KeyExchange string
+	// Duration is the time the connection took.
+	Duration time.Duration
+}
+
+// Negotiated are the algorithms a connection agreed on, computed from both
+// KEXINIT proposals as RFC 4253 section 7.1 prescribes. MACs are empty for
+// AEAD ciphers.
+type Negotiated struct {
+	KeyExchange        string `json:"kex"`
+	HostKey            string `json:"hostkey"`
+	CipherClientServer string `json:"cipher_client_server"`
+	CipherServerClient string `json:"cipher_server_client"`
+	MACClientServer    string `json:"mac_client_server,omitempty"`
+	MACServerClient    string `json:"mac_server_client,omitempty"`
+	CompressionCS      string `json:"compression_client_server"`
+	CompressionSC      string `json:"compression_server_client"`
+}
+
+func (s *Scanner) init() {
+	s.once.Do(func() {
+		n := s.Concurrency
+		if n <= 0 {
+			n = 64
+		}
+		s.global = make(chan struct{}, n)
+		s.hosts.m = map[string]*hostSlot{}
+	})
+}
+
+func (s *Scanner) port() int {
+	if s.Port > 0 {
+		return s.Port
+	}
+	return DefaultPort
+}
+
+func (s *Scanner) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return 5 * time.Second
+}
+
+func (s *Scanner) perHost() int {
+	if s.PerHost > 0 {
+		return s.PerHost
+	}
+	return 6
+}
+
+func (s *Scanner) retries() int {
+	switch {
+	case s.Retries < 0:
+		return 0
+	case s.Retries == 0:
+		return 4
+	}
+	return s.Retries
+}
+
+func (s *Scanner) backoff() time.Duration {
+	if s.Backoff > 0 {
+		return s.Backoff
+	}
+	return 100 * time.Millisecond
+}
+
+func (s *Scanner) network() string {
+	if s.Network != "" {
+		return s.Network
+	}
+	return "tcp"
+}
+
+func (s *Scanner) keyTypes() []KeyType {
+	if s.KeyTypes != nil {
+		return s.KeyTypes
+	}
+	return DefaultKeyTypes
+}
+
+func (s *Scanner) kex() []string {
+	if s.KeyExchanges != nil {
+		return s.KeyExchanges
+	}
+	k := slices.Clone(DefaultKeyExchanges)
+	if s.LegacyKeyExchanges {
+		k = append(k, LegacyKeyExchanges...)
+	}
+	return k
+}
+
+func (s *Scanner) clientVersion() string {
+	if s.ClientVersion != "" {
+		return s.ClientVersion
+	}
+	return "SSH-2.0-hostkeys_keyscan"
+}
+
+func (s *Scanner) maxBytes() int {
+	if s.MaxBytes > 0 {
+		return s.MaxBytes
+	}
+	return 256 << 10
+}
+
+// Ciphers and MACs: nothing is ever encrypted (the connection ends at the
+// host key), so offering every implemented one only widens compatibility.
+var (
+	allCiphers = slices.Concat(ssh.SupportedAlgorithms().Ciphers, ssh.InsecureAlgorithms().Ciphers)
+	allMACs    = slices.Concat(ssh.SupportedAlgorithms().MACs, ssh.InsecureAlgorithms().MACs)
+)
+
+// Scan scans targets concurrently and calls each with every target's
+// result as it completes, from one goroutine at a time. It returns when all
+// are done, or ctx's error when ctx ends first; targets not started by then
+// give no result.
+func (s *Scanner) Scan(ctx context.Context, targets []Target, each func(*Result)) error {
+	s.init()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan int)
+	workers := min(cap(s.global), len(targets))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := s.ScanTarget(ctx, targets[i])
+				mu.Lock()
+				each(r)
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range targets {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return ctx.Err()
+}
+
+// Results is [Scanner.Scan] delivering through a channel, closed when the
+// scan ends.
+func (s *Scanner) Results(ctx context.Context, targets []Target) <-chan *Result {
+	ch := make(chan *Result)
+	go func() {
+		defer close(ch)
+		s.Scan(ctx, targets, func(r *Result) { ch <- r })
+	}()
+	return ch
+}
+
+// ScanTarget scans one target: it finds an address that answers, learns the
+// advertised host-key algorithms from the server's KEXINIT while fetching
+// a first key, then fetches the other requested types in parallel, one
+// connection each.
+func (s *Scanner) ScanTarget(ctx context.Context, t Target) *Result {
+	s.init()
+	r := &Result{Target: t, Port: t.Port, Start: time.Now()}
+	if r.Port == 0 {
+		r.Port = s.port()
+	}
+	defer func() { r.Duration = time.Since(r.Start) }()
+
+	types := s.keyTypes()
+	var firstAlgos []string
+	for _, kt := range firstOrder {
+		if slices.Contains(types, kt) {
+			firstAlgos = append(firstAlgos, kt.Algorithms(s.Certificates)...)
+		}
+	}
+	if len(firstAlgos) == 0 {
+		r.Errors = append(r.Errors, &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: t.String(),
+			Err: errors.New("no key type requested")})
+		return r
+	}
+
+	// Find an address that answers, fetching the first key.
+	var first *conn
+addrs:
+	for _, h := range t.Hosts {
+		addrs, err := s.resolve(ctx, h, r.Port)
+		r.Host = h
+		if err != nil {
+			r.Errors = append(r.Errors, err)
+			if ctx.Err() != nil {
+				return r
+			}
+			continue
+		}
+		for _, a := range addrs {
+			r.Addr = a
+			c := s.grab(ctx, a, "", firstAlgos)
+			if c.err != nil {
+				r.Errors = append(r.Errors, c.err)
+				if c.err.Stage <= StageBanner && c.err.Kind != Canceled {
+					continue // nobody there: try the next address
+				}
+				first = c
+				break addrs
+			}
+			first = c
+			break addrs
+		}
+	}
+	if first == nil {
+		return r
+	}
+	r.Banner = first.banner
+	r.KexInit = first.kexInit
+	if first.kexInit != nil {
+		r.Negotiated = negotiate(s.kex(), firstAlgos, first.kexInit)
+	}
+	if first.err != nil {
+		var ne *ssh.AlgorithmNegotiationError
+		if errors.As(first.err, &ne) && ne.What == "host key" && first.kexInit != nil {
+			// The server has none of the requested types: not a failure
+			// of the connection, but nothing to fetch.
+			r.Errors = r.Errors[:len(r.Errors)-1]
+			r.NotOffered = slices.Clone(types)
+		}
+		return r
+	}
+
+	// The other types, those the server advertises, in parallel.
+	firstType := first.key.Type
+	keys := map[KeyType]*Key{firstType: first.key}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, kt := range types {
+		if kt == firstType {
+			continue
+		}
+		algos := kt.Algorithms(s.Certificates)
+		if first.kexInit != nil {
+			algos = slices.DeleteFunc(algos, func(a string) bool {
+				return !slices.Contains(first.kexInit.HostKeyAlgorithms, a)
+			})
+		}
+		if len(algos) == 0 {
+			r.NotOffered = append(r.NotOffered, kt)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := s.grab(ctx, r.Addr, kt, algos)
+			mu.Lock()
+			defer mu.Unlock()
+			if c.err != nil {
+				var ne *ssh.AlgorithmNegotiationError
+				if first.kexInit == nil && errors.As(c.err, &ne) && ne.What == "host key" {
+					r.NotOffered = append(r.NotOffered, kt)
+					return
+				}
+				r.Errors = append(r.Errors, c.err)
+				return
+			}
+			keys[kt] = c.key
+		}()
+	}
+	wg.Wait()
+	for _, kt := range types {
+		if k := keys[kt]; k != nil {
+			r.Keys = append(r.Keys, *k)
+		}
+	}
+	return r
+}
+
+// resolve returns the addresses to try for host, each as ip:port.
+func (s *Scanner) resolve(ctx context.Context, host string, port int) ([]string, *Error) {
+	p := strconv.Itoa(port)
+	if s.Dial != nil {
+		return []string{net.JoinHostPort(host, p)}, nil
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return []string{net.JoinHostPort(host, p)}, nil
+	}
+	res := s.Resolver
+	if res == nil {
+		res = net.DefaultResolver
+	}
+	lctx, cancel := context.WithTimeout(ctx, s.timeout())
+	defer cancel()
+	start := time.Now()
+	ipNet := "ip"
+	switch s.network() {
+	case "tcp4":
+		ipNet = "ip4"
+	case "tcp6":
+		ipNet = "ip6"
+	}
+	ips, err := res.LookupNetIP(lctx, ipNet, host)
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+	}
+	if err != nil {
+		kind := classify(lctx, err)
+		if kind != Canceled && kind != Timeout {
+			kind = Unresolved
+		}
+		return nil, &Error{Kind: kind, Stage: StageResolve, Addr: host, Elapsed: time.Since(start), Err: err}
+	}
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = net.JoinHostPort(ip.Unmap().String(), p)
+	}
+	return out, nil
+}
+
+// conn is the outcome of one connection (after retries).
+type conn struct {
+	key     *Key
+	banner  string
+	kexInit *KexInit
+	err     *Error
+}
+
+var errGotKey = errors.New("keyscan: got the host key")
+
+// grab fetches one key from addr, retrying connections closed before the
+// banner with exponential backoff.
+func (s *Scanner) grab(ctx context.Context, addr string, kt KeyType, algos []string) *conn {
+	wait := s.backoff()
+	for attempt := 0; ; attempt++ {
+		c := s.attempt(ctx, addr, kt, algos)
+		if c.err == nil || attempt >= s.retries() || c.err.Kind != Closed || c.err.Stage != StageBanner {
+			return c
+		}
+		d := wait/2 + rand.N(wait)
+		wait *= 2
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return c
+		}
+	}
+}
+
+// attempt makes one connection, under the concurrency limits and an
+// absolute deadline.
+func (s *Scanner) attempt(ctx context.Context, addr string, kt KeyType, algos []string) *conn {
+	fail := func(kind Kind, stage Stage, start time.Time, err error) *conn {
+		return &conn{err: &Error{Kind: kind, Stage: stage, Addr: addr, KeyType: kt, Elapsed: time.Since(start), Err: err}}
+	}
+	now := time.Now()
+	release, err := s.hosts.acquire(ctx, addr, s.perHost())
+	if err != nil {
+		return fail(Canceled, StageConnect, now, err)
+	}
+	defer release()
+	select {
+	case s.global <- struct{}{}:
+	case <-ctx.Done():
+		return fail(Canceled, StageConnect, now, ctx.Err())
+	}
+	defer func() { <-s.global }()
+
+	start := time.Now()
+	deadline := start.Add(s.timeout())
+	cctx, cancel := context.WithDeadlineCause(ctx, deadline, errDeadline)
+	defer cancel()
+
+	var nc net.Conn
+	if s.Dial != nil {
+		nc, err = s.Dial(cctx, s.network(), addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(cctx, s.network(), addr)
+	}
+	if err != nil {
+		return fail(classify(cctx, err), StageConnect, start, err)
+	}
+	tc := &tapConn{Conn: nc, max: s.maxBytes()}
+	defer tc.Close()
+	tc.SetDeadline(deadline)
+	stop := context.AfterFunc(cctx, func() { tc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	var got ssh.PublicKey
+	var gotAlgo string
+	cfg := &ssh.ClientConfig{
+		Config: ssh.Config{
+			KeyExchanges: s.kex(),
+			Ciphers:      allCiphers,
+			MACs:         allMACs,
+		},
+		ClientVersion:     s.clientVersion(),
+		HostKeyAlgorithms: algos,
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			got = key
+			return errGotKey
+		},
+	}
+	_, _, _, err = ssh.NewClientConn(tc, addr, cfg)
+	elapsed := time.Since(start)
+	tc.Close()
+	obs := tc.snapshot()
+	c := &conn{banner: obs.banner, kexInit: obs.kexInit}
+	stage := StageKex
+	if obs.banner == "" {
+		stage = StageBanner
+	}
+	if !errors.Is(err, errGotKey) || got == nil {
+		if err == nil {
+			err = errors.New("handshake ended without a host key")
+		}
+		kind := classify(cctx, err)
+		if obs.err != nil && kind != Canceled {
+			kind, err = Protocol, obs.err
+		}
+		c.err = &Error{Kind: kind, Stage: stage, Addr: addr, KeyType: kt, Elapsed: elapsed, Err: err}
+		return c
+	}
+	// The negotiated host-key algorithm: the first of ours the server
+	// offers (x/crypto does not tell the callback).
+	gotAlgo = algos[0]
+	if obs.kexInit != nil {
+		gotAlgo = firstCommon(algos, obs.kexInit.HostKeyAlgorithms)
+	}
+	if gotAlgo == "" {
+		gotAlgo = got.Type()
+	}
+	k := &Key{Algorithm: gotAlgo, Key: got, Addr: addr, Banner: obs.banner, Duration: elapsed}
+	k.Type, _, _ = KeyTypeOf(gotAlgo)
+	if cert, ok := got.(*ssh.Certificate); ok {
+		k.Cert = cert
+	}
+	if obs.kexInit != nil {
+		k.KeyExchange = firstCommon(s.kex(), obs.kexInit.KeyExchanges)
+	}
+	c.key = k
+	return c
+}
+
+func firstCommon(ours, theirs []string) string {
+	for _, a := range ours {
+		if isKexExtension(a) {
+			continue
+		}
+		if slices.Contains(theirs, a) {
+			return a
+		}
+	}
+	return ""
+}
+
+func negotiate(kex, hostKey []string, k *KexInit) *Negotiated {
+	n := &Negotiated{
+		KeyExchange:        firstCommon(kex, k.KeyExchanges),
+		HostKey:            firstCommon(hostKey, k.HostKeyAlgorithms),
+		CipherClientServer: firstCommon(allCiphers, k.CiphersClientServer),
+		CipherServerClient: firstCommon(allCiphers, k.CiphersServerClient),
+		CompressionCS:      firstCommon([]string{"none"}, k.CompressionClientServer),
+		CompressionSC:      firstCommon([]string{"none"}, k.CompressionServerClient),
+	}
+	if !isAEAD(n.CipherClientServer) {
+		n.MACClientServer = firstCommon(allMACs, k.MACsClientServer)
+	}
+	if !isAEAD(n.CipherServerClient) {
+		n.MACServerClient = firstCommon(allMACs, k.MACsServerClient)
+	}
+	return n
+}
+
+func isAEAD(cipher string) bool {
+	switch cipher {
+	case ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305:
+		return true
+	}
+	return false
+}
+
+// tapConn watches what the server sends (see observer) and bounds it.
+type tapConn struct {
+	net.Conn
+	max int
+
+	mu   sync.Mutex
+	read int
+	obs  observer
+	err  error
+}
+
+func (c *tapConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return 0, c.err
+	}
+	c.mu.Unlock()
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.read += n
+	if n > 0 && c.obs.state < 2 {
+		if perr := c.obs.feed(p[:n]); perr != nil {
+			c.err = &protocolError{perr}
+			return 0, c.err
+		}
+	}
+	if c.read > c.max {
+		c.err = &protocolError{fmt.Errorf("server sent more than %d bytes", c.max)}
+		return 0, c.err
+	}
+	return n, err
+}
+
+type observed struct {
+	banner  string
+	kexInit *KexInit
+	err     error
+}
+
+func (c *tapConn) snapshot() observed {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return observed{banner: c.obs.banner, kexInit: c.obs.kexInit, err: c.err}
+}
+
+// hostLimiter bounds connections per address.
+type hostLimiter struct {
+	mu sync.Mutex
+	m  map[string]*hostSlot
+}
+
+type hostSlot struct {
+	ch   chan struct{}
+	refs int
+}
+
+func (l *hostLimiter) acquire(ctx context.Context, key string, n int) (func(), error) {
+	l.mu.Lock()
+	h := l.m[key]
+	if h == nil {
+		h = &hostSlot{ch: make(chan struct{}, n)}
+		l.m[key] = h
+	}
+	h.refs++
+	l.mu.Unlock()
+	done := func() {
+		l.mu.Lock()
+		if h.refs--; h.refs == 0 {
+			delete(l.m, key)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case h.ch <- struct{}{}:
+		return func() { <-h.ch; done() }, nil
+	case <-ctx.Done():
+		done()
+		return nil, ctx.Err()
+	}
+}
