@@ -1,0 +1,559 @@
+package knownhosts
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+)
+
+// Options tunes a DB. The zero value is what ssh does.
+type Options struct {
+	// Now is the clock used to check host certificates' validity. If nil,
+	// time.Now is used.
+	Now func() time.Time
+	// Workers is how many goroutines match a name against hashed entries
+	// when there are many of them. If zero, runtime.GOMAXPROCS(0) is used.
+	Workers int
+}
+
+// DB is the set of known_hosts files ssh reads for one connection: the
+// user's and the global ones, in order. It is safe for concurrent use.
+type DB struct {
+	files    []*File
+	entries  []*Entry           // every entry of every file, in order
+	index    map[string][]int32 // lowercased literal name -> entries
+	patterns []int32            // plain host fields with * ? or !
+	hashed   []hashedRef        // hashed names that can match
+	opts     Options
+}
+
+type hashedRef struct {
+	st  hmacState
+	sum [5]uint32
+	seq int32
+}
+
+// minParallelHashed is the number of hashed entries from which a lookup
+// spreads the HMACs over several goroutines.
+const minParallelHashed = 8192
+
+// Open reads known_hosts files into a DB. A file that does not exist is
+// skipped, as ssh does; any other read error is returned.
+func Open(files ...string) (*DB, error) {
+	return OpenOptions(Options{}, files...)
+}
+
+// OpenOptions is Open with options.
+func OpenOptions(opts Options, files ...string) (*DB, error) {
+	var fs []*File
+	for _, name := range files {
+		f, err := ParseFile(name)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		fs = append(fs, f)
+	}
+	return New(opts, fs...), nil
+}
+
+// New makes a DB of parsed files. The files must not be modified while
+// the DB is in use.
+func New(opts Options, files ...*File) *DB {
+	db := &DB{files: files, opts: opts, index: map[string][]int32{}}
+	n := 0
+	for _, f := range files {
+		n += len(f.Lines)
+	}
+	db.entries = make([]*Entry, 0, n)
+	for _, f := range files {
+		for i := range f.Lines {
+			if e := f.Lines[i].Entry; e != nil {
+				db.add(e)
+			}
+		}
+	}
+	return db
+}
+
+func (db *DB) add(e *Entry) {
+	seq := int32(len(db.entries))
+	db.entries = append(db.entries, e)
+	switch {
+	case e.hashed != nil:
+		if e.hashed.canonical {
+			db.hashed = append(db.hashed, hashedRef{
+				st:  newHMACState(e.hashed.salt[:]),
+				sum: sumWords(&e.hashed.sum),
+				seq: seq,
+			})
+		}
+	case e.hostErr != "":
+	case hasWildcard(e.Hosts):
+		db.patterns = append(db.patterns, seq)
+	default:
+		hosts := e.Hosts
+		var names []string
+		for i := 0; i < len(hosts); {
+			j := i
+			for j < len(hosts) && hosts[j] != ',' {
+				j++
+			}
+			if j-i >= maxPatternElement {
+				return // the whole line never matches
+			}
+			names = append(names, hosts[i:j])
+			if j < len(hosts) {
+				j++
+			}
+			i = j
+		}
+		for k, name := range names {
+			name = lowerASCII(name)
+			if slices.Contains(names[:k], name) {
+				continue
+			}
+			db.index[name] = append(db.index[name], seq)
+		}
+	}
+}
+
+// Files returns the files the DB was made of.
+func (db *DB) Files() []*File { return db.files }
+
+// Lookup returns the entries whose host field matches name exactly as
+// ssh-keygen -F name finds them: name is "host" or "[host]:port",
+// compared case-insensitively with plain names and patterns and as given
+// with hashed names. Entries of every marker are returned, in file order,
+// including entries whose key does not parse.
+func (db *DB) Lookup(name string) []*Entry {
+	seqs := db.match(name)
+	out := make([]*Entry, len(seqs))
+	for i, s := range seqs {
+		out[i] = db.entries[s]
+	}
+	return out
+}
+
+func (db *DB) match(name string) []int32 {
+	q := lowerASCII(name)
+	var seqs []int32
+	seqs = append(seqs, db.index[q]...)
+	for _, s := range db.patterns {
+		if matchList(q, db.entries[s].Hosts) == matched {
+			seqs = append(seqs, s)
+		}
+	}
+	seqs = append(seqs, db.matchHashed(name)...)
+	slices.Sort(seqs)
+	return seqs
+}
+
+func (db *DB) matchHashed(name string) []int32 {
+	if len(db.hashed) == 0 {
+		return nil
+	}
+	tail := prepareTail(name)
+	workers := db.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers == 1 || len(db.hashed) < minParallelHashed {
+		return scanHashed(db.hashed, tail, nil)
+	}
+	chunk := (len(db.hashed) + workers - 1) / workers
+	results := make([][]int32, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(db.hashed))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[w] = scanHashed(db.hashed[lo:hi], tail, nil)
+		}()
+	}
+	wg.Wait()
+	var out []int32
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out
+}
+
+func scanHashed(refs []hashedRef, tail []byte, out []int32) []int32 {
+	var got [5]uint32
+	for i := range refs {
+		r := &refs[i]
+		r.st.sum(tail, &got)
+		if got == r.sum {
+			out = append(out, r.seq)
+		}
+	}
+	return out
+}
+
+// HostKeys returns the entries ssh considers for host on port: those
+// whose host field matches the name ssh looks up (see [HostPort]) and
+// whose key OpenSSH can use, with every marker, in file order. The host
+// is lowercased unless it is an IP address, as ssh does.
+func (db *DB) HostKeys(host string, port int) []*Entry {
+	return db.usable(HostPort(sshHostName(host), port))
+}
+
+func (db *DB) usable(name string) []*Entry {
+	var out []*Entry
+	for _, s := range db.match(name) {
+		if e := db.entries[s]; e.usable() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// sshHostName lowercases a host name as ssh does before it looks it up:
+// names are lowercased, addresses are not.
+func sshHostName(host string) string {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return host
+	}
+	return lowerASCII(host)
+}
+
+// defaultHostKeyAlgorithms is OpenSSH 9.2's default HostKeyAlgorithms,
+// without the algorithms x/crypto cannot verify, followed by ssh-rsa
+// (SHA-1), which x/crypto still offers and old servers still need.
+var defaultHostKeyAlgorithms = []string{
+	ssh.CertAlgoED25519v01,
+	ssh.CertAlgoECDSA256v01,
+	ssh.CertAlgoECDSA384v01,
+	ssh.CertAlgoECDSA521v01,
+	ssh.CertAlgoSKED25519v01,
+	ssh.CertAlgoSKECDSA256v01,
+	ssh.CertAlgoRSASHA512v01,
+	ssh.CertAlgoRSASHA256v01,
+	ssh.KeyAlgoED25519,
+	ssh.KeyAlgoECDSA256,
+	ssh.KeyAlgoECDSA384,
+	ssh.KeyAlgoECDSA521,
+	ssh.KeyAlgoSKED25519,
+	ssh.KeyAlgoSKECDSA256,
+	ssh.KeyAlgoRSASHA512,
+	ssh.KeyAlgoRSASHA256,
+	ssh.KeyAlgoRSA,
+}
+
+// algoKeyType maps a host key algorithm to the plain key type it needs.
+func algoKeyType(algo string) (keyType string, cert bool) {
+	switch algo {
+	case ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512:
+		return ssh.KeyAlgoRSA, false
+	case ssh.CertAlgoRSASHA256v01, ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSAv01:
+		return ssh.KeyAlgoRSA, true
+	case ssh.CertAlgoED25519v01:
+		return ssh.KeyAlgoED25519, true
+	case ssh.CertAlgoECDSA256v01:
+		return ssh.KeyAlgoECDSA256, true
+	case ssh.CertAlgoECDSA384v01:
+		return ssh.KeyAlgoECDSA384, true
+	case ssh.CertAlgoECDSA521v01:
+		return ssh.KeyAlgoECDSA521, true
+	case ssh.CertAlgoSKED25519v01:
+		return ssh.KeyAlgoSKED25519, true
+	case ssh.CertAlgoSKECDSA256v01:
+		return ssh.KeyAlgoSKECDSA256, true
+	}
+	return algo, false
+}
+
+// HostKeyAlgorithms returns host key algorithms for
+// ssh.ClientConfig.HostKeyAlgorithms, ordered as ssh orders them for this
+// host (OpenSSH's order_hostkeyalgs): if a plain key of the most preferred
+// type is known, the default list as is; otherwise the algorithms of the
+// known plain keys first, every certificate algorithm first if a matching
+// @cert-authority line exists, and the rest after, each group in the
+// default order. An RSA key makes rsa-sha2-512, rsa-sha2-256 and ssh-rsa
+// preferred. With nothing known the default list is returned.
+func (db *DB) HostKeyAlgorithms(host string, port int) []string {
+	entries := db.HostKeys(host, port)
+	known := map[string]bool{}
+	ca := false
+	for _, e := range entries {
+		switch e.Marker {
+		case "":
+			k, _ := e.Key()
+			if _, isCert := k.(*ssh.Certificate); !isCert {
+				known[k.Type()] = true
+			}
+		case fingerprint.CertAuthority:
+			ca = true
+		}
+	}
+	algos := slices.Clone(defaultHostKeyAlgorithms)
+	if t, _ := algoKeyType(algos[0]); known[t] {
+		return algos
+	}
+	var first, last []string
+	for _, a := range algos {
+		t, cert := algoKeyType(a)
+		if (cert && ca) || known[t] {
+			first = append(first, a)
+		} else {
+			last = append(last, a)
+		}
+	}
+	return append(first, last...)
+}
+
+// status is OpenSSH's HostStatus.
+type status int
+
+const (
+	hostOK status = iota
+	hostNew
+	hostChanged
+	hostRevoked
+)
+
+// HostKeyCallback returns a callback for ssh.ClientConfig that accepts a
+// host key exactly when ssh with StrictHostKeyChecking=yes does: a plain
+// key must be on an unmarked matching line; a certificate must be signed
+// by a key on a matching @cert-authority line and valid for the host (or
+// else its plain key is checked); a key on a matching @revoked line, or a
+// certificate signed by one, is rejected; on a port other than 22, a host
+// with no entry for "[host]:port" is checked against the entries for the
+// plain host name, and accepted only if its key is there.
+//
+// Errors are x/crypto's: *knownhosts.KeyError (Want empty for an unknown
+// host, the known keys for a changed one) and *knownhosts.RevokedError.
+// Use [IsHostUnknown], [IsHostKeyChanged] and [IsRevoked] to tell them
+// apart.
+func (db *DB) HostKeyCallback() ssh.HostKeyCallback {
+	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		host, port := splitHostPort(hostname)
+		return db.check(sshHostName(host), port, key)
+	}
+}
+
+// splitHostPort splits "host:port" as ssh.Dial's address; a name without
+// a port, or with one that is not a number, is taken as host on port 22.
+func splitHostPort(hostname string) (string, int) {
+	h, p, err := net.SplitHostPort(hostname)
+	if err != nil {
+		return hostname, 22
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return hostname, 22
+	}
+	return h, port
+}
+
+// Check verifies key for host on port as [DB.HostKeyCallback] does.
+func (db *DB) Check(host string, port int, key ssh.PublicKey) error {
+	return db.check(sshHostName(host), port, key)
+}
+
+func (db *DB) check(host string, port int, key ssh.PublicKey) error {
+	st, found := db.checkHostKey(host, port, key, false)
+	switch st {
+	case hostOK:
+		return nil
+	case hostRevoked:
+		return &xknownhosts.RevokedError{Revoked: knownKey(found)}
+	case hostChanged:
+		ke := &xknownhosts.KeyError{}
+		for _, e := range db.usable(HostPort(host, port)) {
+			if e.Marker == "" {
+				ke.Want = append(ke.Want, knownKey(e))
+			}
+		}
+		return ke
+	}
+	return &xknownhosts.KeyError{}
+}
+
+func knownKey(e *Entry) xknownhosts.KnownKey {
+	if e == nil {
+		return xknownhosts.KnownKey{}
+	}
+	k, _ := e.Key()
+	return xknownhosts.KnownKey{Key: k, Filename: e.File, Line: e.Line}
+}
+
+// checkHostKey follows sshconnect.c's check_host_key: certificates fall
+// back to their plain key, and a port other than 22 falls back to the
+// plain host name when nothing is known for "[host]:port".
+func (db *DB) checkHostKey(host string, port int, key ssh.PublicKey, clobberPort bool) (status, *Entry) {
+	lookupPort := port
+	if clobberPort {
+		lookupPort = 0
+	}
+	entries := db.usable(HostPort(host, lookupPort))
+	for {
+		cert, wantCert := key.(*ssh.Certificate)
+		st, found := checkKey(entries, key)
+		fail := false
+		switch st {
+		case hostOK:
+			if !wantCert {
+				return hostOK, found
+			}
+			if db.certValid(cert, host) {
+				return hostOK, found
+			}
+			fail = true
+		case hostNew:
+			if port != 0 && port != 22 && !clobberPort {
+				if st2, f2 := db.checkHostKey(host, port, key, true); st2 == hostOK {
+					return hostOK, f2
+				}
+			}
+			fail = wantCert
+		case hostChanged:
+			fail = wantCert
+		case hostRevoked:
+			return hostRevoked, found
+		}
+		if fail && wantCert {
+			key = cert.Key // retry with the plain key
+			continue
+		}
+		return st, found
+	}
+}
+
+// checkKey is OpenSSH's check_hostkeys_by_key_or_type for a key.
+func checkKey(entries []*Entry, key ssh.PublicKey) (status, *Entry) {
+	cert, wantCert := key.(*ssh.Certificate)
+	want := fingerprint.Marker("")
+	if wantCert {
+		want = fingerprint.CertAuthority
+	}
+	st := hostNew
+	var found *Entry
+	blob := key.Marshal()
+	var caBlob []byte
+	if wantCert {
+		caBlob = cert.SignatureKey.Marshal()
+	}
+	for _, e := range entries {
+		if e.Marker != want {
+			continue
+		}
+		if wantCert {
+			if equalPublic(caBlob, e) {
+				st, found = hostOK, e
+				break
+			}
+			continue
+		}
+		if bytes.Equal(blob, e.blob) {
+			st, found = hostOK, e
+			break
+		}
+		st, found = hostChanged, e
+	}
+	// Revocation: the key itself (for a certificate, its plain key) or the
+	// key that signed a certificate.
+	plain := blob
+	if wantCert {
+		plain = cert.Key.Marshal()
+	}
+	for _, e := range entries {
+		if e.Marker != fingerprint.Revoked {
+			continue
+		}
+		if equalPublic(plain, e) || (wantCert && equalPublic(caBlob, e)) {
+			return hostRevoked, e
+		}
+	}
+	return st, found
+}
+
+// equalPublic is sshkey_equal_public: the public keys are the same, a
+// certificate standing for its plain key.
+func equalPublic(plainBlob []byte, e *Entry) bool {
+	if c, ok := e.key.(*ssh.Certificate); ok {
+		return bytes.Equal(plainBlob, c.Key.Marshal())
+	}
+	return bytes.Equal(plainBlob, e.blob)
+}
+
+// certValid is sshkey_cert_check_host: a host certificate, valid now,
+// naming this host if it names any (OpenSSH accepts a host certificate
+// without principals), with no critical options, signed by its signature
+// key with an algorithm in OpenSSH's default CASignatureAlgorithms (not
+// SHA-1 ssh-rsa).
+func (db *DB) certValid(cert *ssh.Certificate, host string) bool {
+	if cert.CertType != ssh.HostCert || cert.Signature == nil || cert.Signature.Format == ssh.KeyAlgoRSA {
+		return false
+	}
+	now := time.Now
+	if db.opts.Now != nil {
+		now = db.opts.Now
+	}
+	if len(cert.ValidPrincipals) > 0 {
+		checker := &ssh.CertChecker{Clock: now}
+		return checker.CheckCert(host, cert) == nil
+	}
+	if len(cert.CriticalOptions) > 0 {
+		return false
+	}
+	t := now().Unix()
+	if after := int64(cert.ValidAfter); after < 0 || t < after {
+		return false
+	}
+	if before := int64(cert.ValidBefore); cert.ValidBefore != ssh.CertTimeInfinity && (t >= before || before < 0) {
+		return false
+	}
+	// The signed data is the certificate blob without its last field,
+	// the signature.
+	blob := cert.Marshal()
+	sigLen := 4 + len(ssh.Marshal(cert.Signature))
+	if sigLen > len(blob) {
+		return false
+	}
+	return cert.SignatureKey.Verify(blob[:len(blob)-sigLen], cert.Signature) == nil
+}
+
+// IsHostUnknown reports whether err says that no key is known for the
+// host (a *knownhosts.KeyError with no Want).
+func IsHostUnknown(err error) bool {
+	var ke *xknownhosts.KeyError
+	return errors.As(err, &ke) && len(ke.Want) == 0
+}
+
+// IsHostKeyChanged reports whether err says that the host has other keys
+// than the one presented (a *knownhosts.KeyError with Want).
+func IsHostKeyChanged(err error) bool {
+	var ke *xknownhosts.KeyError
+	return errors.As(err, &ke) && len(ke.Want) > 0
+}
+
+// IsRevoked reports whether err says that the key is revoked.
+func IsRevoked(err error) bool {
+	var re *xknownhosts.RevokedError
+	return errors.As(err, &re)
+}
+
+var _ = fs.ErrNotExist
+var _ = fmt.Sprint

@@ -1,0 +1,47 @@
+// Package knownhosts reads, checks and edits OpenSSH known_hosts files,
+// behaving exactly as OpenSSH 9.x does where golang.org/x/crypto's
+// ssh/knownhosts does not.
+//
+// # Verifying host keys
+//
+//	db, err := knownhosts.Open(home+"/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts")
+//	...
+//	config := &ssh.ClientConfig{
+//		HostKeyCallback:   db.HostKeyCallback(),
+//		HostKeyAlgorithms: db.HostKeyAlgorithms(host, port),
+//	}
+//
+// Missing files are skipped, as in ssh. The callback accepts exactly what
+// ssh -o StrictHostKeyChecking=yes accepts: names are matched
+// case-insensitively with comma lists, '*' and '?' wildcards and '!'
+// negations; "[host]:port" is a literal, so wildcards match any port, and
+// a host on another port than 22 with no "[host]:port" entry is checked
+// against its plain entries; @cert-authority keys only vouch for
+// certificates; @revoked applies to the hosts its line names. Errors are
+// x/crypto's *knownhosts.KeyError and *knownhosts.RevokedError; see
+// [IsHostUnknown], [IsHostKeyChanged] and [IsRevoked].
+//
+// [DB.HostKeyAlgorithms] orders algorithms as ssh does, so that the
+// server presents a key that is known (golang/go#29286); [DB.HostKeys]
+// lists the entries that apply to a host, with file and line.
+//
+// # The file model
+//
+// [Parse] keeps every line: entries, comments, blank lines and invalid
+// lines with the reason. Lines may be of any length, a bad line never
+// stops parsing, and writing an unmodified [File] reproduces it byte for
+// byte. Keys are parsed on first use, so loading a large file is cheap.
+//
+// # Editing
+//
+// [File.Add], [File.Remove] (ssh-keygen -R) and [File.Hash] (ssh-keygen
+// -H) change a File; [File.Save] writes it back crash-safely, and [Edit]
+// does read, change and save under an advisory lock.
+//
+// # Matching cost
+//
+// Plain names are found through an index; patterns with wildcards are
+// matched without backtracking blow-up; hashed names cost two SHA-1
+// blocks each, from HMAC states precomputed at load, spread over the
+// cores for large files.
+package knownhosts

@@ -1,0 +1,236 @@
+package knownhosts
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+)
+
+// InvalidFileError is returned by edits that, like ssh-keygen, refuse to
+// rewrite a file with invalid lines.
+type InvalidFileError struct {
+	File  string
+	Lines []*LineError
+}
+
+func (e *InvalidFileError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "knownhosts: %s is not a valid known_hosts file: %d invalid line", e.File, len(e.Lines))
+	if len(e.Lines) != 1 {
+		b.WriteByte('s')
+	}
+	for i, l := range e.Lines {
+		if i == 3 {
+			b.WriteString(", ...")
+			break
+		}
+		fmt.Fprintf(&b, "; line %d: %s", l.Line, l.Reason)
+	}
+	return b.String()
+}
+
+// EditOptions controls [File.Remove] and [File.Hash].
+type EditOptions struct {
+	// KeepInvalid edits a file that has invalid lines, keeping them as
+	// they are, where ssh-keygen refuses to.
+	KeepInvalid bool
+}
+
+// AddOptions controls [File.Add].
+type AddOptions struct {
+	// Hash writes each name hashed, on a line of its own, as ssh does with
+	// HashKnownHosts=yes.
+	Hash bool
+	// Marker is written before the names: "", @cert-authority or
+	// @revoked.
+	Marker fingerprint.Marker
+	// Comment is written after the key.
+	Comment string
+}
+
+// Add appends an entry for names ("host" or "[host]:port", see
+// [HostPort]) with key, as ssh records a new host: names lowercased, in
+// one comma list, or hashed one per line with opts.Hash. Adding is not
+// idempotent by itself; check [DB.HostKeys] or [File.Lookup] first.
+func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
+	if opts == nil {
+		opts = &AddOptions{}
+	}
+	if len(names) == 0 {
+		return errors.New("knownhosts: no host name to add")
+	}
+	if opts.Marker != "" && opts.Marker != fingerprint.CertAuthority && opts.Marker != fingerprint.Revoked {
+		return fmt.Errorf("knownhosts: unknown marker %q", opts.Marker)
+	}
+	lower := make([]string, len(names))
+	for i, n := range names {
+		if n == "" || strings.ContainsAny(n, " \t\r\n,\x00") || strings.HasPrefix(n, "|") || strings.HasPrefix(n, "#") {
+			return fmt.Errorf("knownhosts: cannot add host name %q", n)
+		}
+		lower[i] = lowerASCII(n)
+	}
+	if strings.ContainsAny(opts.Comment, "\r\n\x00") {
+		return errors.New("knownhosts: comment contains a line break or NUL")
+	}
+	keyText := key.Type() + " " + base64.StdEncoding.EncodeToString(key.Marshal())
+	if opts.Comment != "" {
+		keyText += " " + opts.Comment
+	}
+	prefix := ""
+	if opts.Marker != "" {
+		prefix = string(opts.Marker) + " "
+	}
+	var hostFields []string
+	if opts.Hash {
+		for _, n := range lower {
+			hostFields = append(hostFields, HashHost(n))
+		}
+	} else {
+		hostFields = []string{strings.Join(lower, ",")}
+	}
+	f.NoFinalNewline = false
+	for _, h := range hostFields {
+		f.appendLine(prefix + h + " " + keyText)
+	}
+	return nil
+}
+
+func (f *File) appendLine(text string) {
+	l := Line{Num: len(f.Lines) + 1, Text: text}
+	e := &Entry{}
+	l.Kind, _ = parseLine(text, e)
+	if l.Kind == EntryLine {
+		e.File, e.Line = f.Name, l.Num
+		l.Entry = e
+	}
+	f.Lines = append(f.Lines, l)
+}
+
+// Lookup returns the entries of this file that ssh-keygen -F name finds
+// (see [DB.Lookup]).
+func (f *File) Lookup(name string) []*Entry {
+	return New(Options{}, f).Lookup(name)
+}
+
+// Remove deletes the lines ssh-keygen -R name deletes: every unmarked
+// entry whose host field matches name, always the whole line (other names
+// on it go too); @cert-authority and @revoked lines stay, and a hashed
+// entry goes only if name hashes to it. It returns the numbers the
+// removed lines had. Like ssh-keygen, it refuses a file with invalid
+// lines unless opts.KeepInvalid is set; the file is then unchanged.
+// The rewritten file ends with a newline, as ssh-keygen writes it.
+func (f *File) Remove(name string, opts *EditOptions) ([]int, error) {
+	if opts == nil {
+		opts = &EditOptions{}
+	}
+	hit := map[*Entry]bool{}
+	for _, e := range f.Lookup(name) {
+		hit[e] = true
+	}
+	var removed []int
+	var invalid []*LineError
+	kept := make([]Line, 0, len(f.Lines))
+	for _, l := range f.Lines {
+		switch {
+		case l.Kind == InvalidLine:
+			invalid = append(invalid, l.Err)
+		case l.Entry != nil && l.Entry.hostErr != "":
+			invalid = append(invalid, &LineError{f.Name, l.Num, l.Entry.hostErr})
+		case l.Entry != nil && hit[l.Entry] && l.Entry.Marker == "":
+			removed = append(removed, l.Num)
+			continue
+		}
+		kept = append(kept, l)
+	}
+	if len(invalid) > 0 && !opts.KeepInvalid {
+		return removed, &InvalidFileError{f.Name, invalid}
+	}
+	if len(removed) > 0 {
+		f.Lines = kept
+		f.NoFinalNewline = false
+		f.renumber()
+	}
+	return removed, nil
+}
+
+// HashResult reports what [File.Hash] did.
+type HashResult struct {
+	// Hashed is the number of host names hashed.
+	Hashed int
+	// Wildcard lists the entries whose host field has a wildcard or
+	// negation, left alone (ssh-keygen warns about them, marker and
+	// hashed lines included).
+	Wildcard []*Entry
+	// Invalid lists the invalid lines.
+	Invalid []*LineError
+}
+
+// Hash hashes host names as ssh-keygen -H does: each unmarked entry with
+// plain names and no wildcard becomes one line per name, lowercased and
+// hashed with a fresh salt, followed by the original key text and
+// comment. Hashed entries, marker lines, lines with wildcards or
+// negations, comments and blank lines are kept as they are. As in
+// ssh-keygen, the names are taken up to the first empty element of the
+// list. Like ssh-keygen, it refuses a file with invalid lines unless
+// opts.KeepInvalid is set; the file is then unchanged.
+func (f *File) Hash(opts *EditOptions) (*HashResult, error) {
+	if opts == nil {
+		opts = &EditOptions{}
+	}
+	res := &HashResult{}
+	out := make([]Line, 0, len(f.Lines))
+	for _, l := range f.Lines {
+		e := l.Entry
+		switch {
+		case l.Kind == InvalidLine:
+			res.Invalid = append(res.Invalid, l.Err)
+		case e == nil:
+		case hasWildcard(e.Hosts):
+			res.Wildcard = append(res.Wildcard, e)
+		case e.IsHashed() || e.Marker != "":
+		default:
+			for _, name := range strings.Split(e.Hosts, ",") {
+				if name == "" {
+					break
+				}
+				text := HashHost(lowerASCII(name)) + " " + e.KeyText
+				nl := Line{Text: text}
+				ne := &Entry{}
+				nl.Kind, _ = parseLine(text, ne)
+				nl.Entry = ne
+				out = append(out, nl)
+				res.Hashed++
+			}
+			continue
+		}
+		out = append(out, l)
+	}
+	if len(res.Invalid) > 0 && !opts.KeepInvalid {
+		return res, &InvalidFileError{f.Name, res.Invalid}
+	}
+	f.Lines = out
+	f.NoFinalNewline = false
+	f.renumber()
+	return res, nil
+}
+
+// renumber sets line numbers after lines were added or removed. Entries
+// are copied, since a DB may still hold the old ones.
+func (f *File) renumber() {
+	for i := range f.Lines {
+		l := &f.Lines[i]
+		l.Num = i + 1
+		if l.Err != nil && l.Err.Line != l.Num {
+			l.Err = &LineError{f.Name, l.Num, l.Err.Reason}
+		}
+		if e := l.Entry; e != nil && (e.Line != l.Num || e.File != f.Name) {
+			ne := &Entry{File: f.Name, Line: l.Num, Marker: e.Marker, Hosts: e.Hosts, KeyText: e.KeyText, hashed: e.hashed, hostErr: e.hostErr}
+			l.Entry = ne
+		}
+	}
+}

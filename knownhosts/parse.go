@@ -1,0 +1,429 @@
+package knownhosts
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+)
+
+// LineKind says what a known_hosts line is.
+type LineKind uint8
+
+const (
+	BlankLine   LineKind = iota // empty, or only spaces and tabs
+	CommentLine                 // '#' after optional spaces and tabs
+	EntryLine                   // [marker] hosts keytype key [comment]
+	InvalidLine                 // anything else; Line.Err says why
+)
+
+func (k LineKind) String() string {
+	switch k {
+	case BlankLine:
+		return "blank"
+	case CommentLine:
+		return "comment"
+	case EntryLine:
+		return "entry"
+	case InvalidLine:
+		return "invalid"
+	}
+	return fmt.Sprintf("LineKind(%d)", uint8(k))
+}
+
+// Line is one line of a known_hosts file, exactly as read.
+type Line struct {
+	Num  int    // 1-based
+	Text string // the line without its "\n" (a "\r" before it is kept)
+	Kind LineKind
+	// Entry is the parsed entry of an EntryLine, nil otherwise.
+	Entry *Entry
+	// Err says why an InvalidLine is invalid, nil otherwise.
+	Err *LineError
+}
+
+// LineError describes a line that OpenSSH cannot use, or a problem with a
+// file as a whole (Line 0).
+type LineError struct {
+	File   string
+	Line   int
+	Reason string
+}
+
+func (e *LineError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("knownhosts: %s: %s", e.File, e.Reason)
+	}
+	return fmt.Sprintf("knownhosts: %s:%d: %s", e.File, e.Line, e.Reason)
+}
+
+// Entry is a known_hosts line that names hosts and a key.
+//
+// Its key is parsed on first use, so that loading a large file costs only
+// the split into fields. An entry whose key does not parse is still an
+// entry, as for ssh-keygen -F, -H and -R, but ssh ignores it.
+type Entry struct {
+	File   string
+	Line   int
+	Marker fingerprint.Marker // "", @cert-authority or @revoked
+	// Hosts is the host field as written: a comma list of patterns, or a
+	// hashed name |1|salt|hmac.
+	Hosts string
+	// KeyText is the rest of the line from the key type on: "TYPE BASE64
+	// [comment]", as ssh-keygen -H copies it.
+	KeyText string
+
+	hashed  *hashedName // for Hosts starting with '|' and a valid salt
+	hostErr string      // why a '|' host field is unusable, if it is
+
+	keyOnce sync.Once
+	key     ssh.PublicKey
+	blob    []byte
+	comment string
+	keyErr  error
+}
+
+// IsHashed reports whether the host field is a hashed name (it starts
+// with '|').
+func (e *Entry) IsHashed() bool { return strings.HasPrefix(e.Hosts, "|") }
+
+// Patterns returns the elements of a plain host field, split at commas,
+// as written (a "!" prefix included). It returns nil for hashed entries.
+func (e *Entry) Patterns() []string {
+	if e.IsHashed() {
+		return nil
+	}
+	return strings.Split(e.Hosts, ",")
+}
+
+// KeyType is the key type name as written on the line.
+func (e *Entry) KeyType() string {
+	t, _, _ := strings.Cut(e.KeyText, " ")
+	t, _, _ = strings.Cut(t, "\t")
+	return t
+}
+
+// Key parses the key as ssh does (OpenSSH's sshkey_read). Keys of types
+// x/crypto cannot use (ssh-dss, unknown types) come back as
+// *fingerprint.OpaqueKey.
+func (e *Entry) Key() (ssh.PublicKey, error) {
+	e.parseKey()
+	return e.key, e.keyErr
+}
+
+// Comment returns the text after the key, or "" if the key does not
+// parse.
+func (e *Entry) Comment() string {
+	e.parseKey()
+	return e.comment
+}
+
+func (e *Entry) parseKey() {
+	e.keyOnce.Do(func() {
+		text := strings.TrimSuffix(e.KeyText, "\r")
+		key, rest, err := fingerprint.ParseKeyText(text)
+		if err != nil {
+			e.keyErr = &LineError{e.File, e.Line, strings.TrimPrefix(err.Error(), "fingerprint: ")}
+			return
+		}
+		e.key, e.comment, e.blob = key, rest, key.Marshal()
+	})
+}
+
+// usable reports whether ssh loads this entry: host field and key parse,
+// and OpenSSH knows the key type.
+func (e *Entry) usable() bool {
+	if e.hostErr != "" {
+		return false
+	}
+	e.parseKey()
+	return e.keyErr == nil && fingerprint.OpenSSHKnows(e.key)
+}
+
+// String returns the line as written.
+func (e *Entry) String() string {
+	var b strings.Builder
+	if e.Marker != "" {
+		b.WriteString(string(e.Marker))
+		b.WriteByte(' ')
+	}
+	b.WriteString(e.Hosts)
+	b.WriteByte(' ')
+	b.WriteString(e.KeyText)
+	return b.String()
+}
+
+// File is a known_hosts file, every line kept. Writing it back unchanged
+// reproduces the input byte for byte.
+type File struct {
+	Name  string
+	Lines []Line
+	// NoFinalNewline is set when the last line has no "\n".
+	NoFinalNewline bool
+
+	read *fileState // what the file was when read, for Save
+}
+
+// Parse reads a known_hosts file. Lines of any length are accepted; a bad
+// line is kept as an InvalidLine with the reason and never stops parsing.
+// The name is used in messages and Entry.File. The error is non-nil only
+// if reading fails.
+func Parse(r io.Reader, name string) (*File, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("knownhosts: %s: %w", name, err)
+	}
+	return parseData(string(data), name), nil
+}
+
+// ParseFile reads and parses the named file.
+func ParseFile(name string) (*File, error) {
+	data, st, err := readWithState(name)
+	if err != nil {
+		return nil, err
+	}
+	f := parseData(string(data), name)
+	f.read = st
+	return f, nil
+}
+
+func parseData(data, name string) *File {
+	f := &File{Name: name}
+	n := strings.Count(data, "\n")
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+		f.NoFinalNewline = true
+	}
+	f.Lines = make([]Line, 0, n)
+	// Entries are allocated in chunks: one allocation per 256 lines.
+	var pool []Entry
+	for num := 1; len(data) > 0; num++ {
+		var text string
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
+			text, data = data[:i], data[i+1:]
+		} else {
+			text, data = data, ""
+		}
+		if len(pool) == 0 {
+			pool = make([]Entry, 256)
+		}
+		l := Line{Num: num, Text: text}
+		e := &pool[0]
+		if kind, reason := parseLine(text, e); kind == EntryLine {
+			pool = pool[1:]
+			e.File, e.Line = name, num
+			l.Kind, l.Entry = EntryLine, e
+		} else {
+			l.Kind = kind
+			if kind == InvalidLine {
+				l.Err = &LineError{name, num, reason}
+			}
+		}
+		f.Lines = append(f.Lines, l)
+	}
+	return f
+}
+
+// parseLine classifies a line as OpenSSH's hostkeys_foreach_file does and
+// fills e for entries.
+func parseLine(text string, e *Entry) (LineKind, string) {
+	// OpenSSH handles lines as C strings: a NUL ends them.
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		text = text[:i]
+	}
+	s := strings.TrimLeft(text, " \t")
+	if s == "" {
+		return BlankLine, ""
+	}
+	if s[0] == '#' {
+		return CommentLine, ""
+	}
+	marker, s, ok := parseMarker(s)
+	if !ok {
+		tok, _, _ := strings.Cut(s, " ")
+		tok, _, _ = strings.Cut(tok, "\t")
+		return InvalidLine, fmt.Sprintf("invalid marker %q", tok)
+	}
+	end := strings.IndexAny(s, " \t")
+	if end <= 0 {
+		if s == "" {
+			return InvalidLine, "marker without host names"
+		}
+		return InvalidLine, "no key after the host names"
+	}
+	hosts := s[:end]
+	rest := strings.TrimLeft(s[end:], " \t")
+	if rest == "" || rest[0] == '#' {
+		return InvalidLine, "no key after the host names"
+	}
+	l := strings.IndexAny(rest, " \t")
+	if l < 0 {
+		return InvalidLine, fmt.Sprintf("no key after the key type %q", rest)
+	}
+	typ := rest[:l]
+	if l <= 1 || l >= 128 {
+		return InvalidLine, fmt.Sprintf("invalid key type %q", typ)
+	}
+	if !knownTypeName(typ) {
+		if l < 8 && strings.Trim(typ, "0123456789") == "" {
+			return InvalidLine, "SSH1 RSA key (no longer supported)"
+		}
+		return InvalidLine, fmt.Sprintf("unknown key type %q", typ)
+	}
+	after := strings.TrimLeft(rest[l:], " \t")
+	if after == "" || after[0] == '#' {
+		return InvalidLine, fmt.Sprintf("no key after the key type %q", typ)
+	}
+	e.Marker, e.Hosts, e.KeyText = marker, hosts, rest
+	if hosts[0] == '|' {
+		h, err := parseHashed(hosts)
+		if err != nil {
+			e.hostErr = err.Error()
+		} else {
+			e.hashed = h
+		}
+	}
+	return EntryLine, ""
+}
+
+// parseMarker reads the markers at the start of s as OpenSSH's
+// check_markers does, quirks included: a marker ends at the first space of
+// the line (or, if there is none, the first tab), and only one marker is
+// allowed.
+func parseMarker(s string) (fingerprint.Marker, string, bool) {
+	var m fingerprint.Marker
+	for len(s) > 0 && s[0] == '@' {
+		if m != "" {
+			return "", s, false
+		}
+		sp := strings.IndexByte(s, ' ')
+		if sp < 0 {
+			sp = strings.IndexByte(s, '\t')
+		}
+		if sp <= 1 || sp >= 32 {
+			return "", s, false
+		}
+		switch fingerprint.Marker(s[:sp]) {
+		case fingerprint.CertAuthority:
+			m = fingerprint.CertAuthority
+		case fingerprint.Revoked:
+			m = fingerprint.Revoked
+		default:
+			return "", s, false
+		}
+		s = strings.TrimLeft(s[sp:], " \t")
+	}
+	return m, s, true
+}
+
+// knownTypeName reports whether OpenSSH 9.2's sshkey_type_from_name knows
+// a key type name: full names, and short names of plain types in any case.
+func knownTypeName(t string) bool {
+	switch t {
+	case "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com",
+		"sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
+		"ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+		"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+		"ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+		"sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+		"webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+		"ssh-dss", "ssh-dss-cert-v01@openssh.com",
+		"ssh-rsa", "ssh-rsa-cert-v01@openssh.com",
+		"rsa-sha2-256", "rsa-sha2-256-cert-v01@openssh.com",
+		"rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com":
+		return true
+	}
+	switch strings.ToUpper(t) {
+	case "ED25519", "ED25519-SK", "ECDSA", "ECDSA-SK", "DSA", "RSA":
+		return true
+	}
+	return false
+}
+
+// Entries returns the entries of the file in order.
+func (f *File) Entries() []*Entry {
+	var es []*Entry
+	for i := range f.Lines {
+		if e := f.Lines[i].Entry; e != nil {
+			es = append(es, e)
+		}
+	}
+	return es
+}
+
+// Problems returns every line that ssh cannot use, in order: invalid
+// lines, unusable hashed names, and entries whose key does not parse or
+// is of a type OpenSSH does not know. It parses every key.
+func (f *File) Problems() []*LineError {
+	var errs []*LineError
+	for i := range f.Lines {
+		l := &f.Lines[i]
+		switch {
+		case l.Err != nil:
+			errs = append(errs, l.Err)
+		case l.Entry != nil && l.Entry.hostErr != "":
+			errs = append(errs, &LineError{f.Name, l.Num, l.Entry.hostErr})
+		case l.Entry != nil:
+			key, err := l.Entry.Key()
+			if err != nil {
+				errs = append(errs, err.(*LineError))
+			} else if !fingerprint.OpenSSHKnows(key) {
+				errs = append(errs, &LineError{f.Name, l.Num, fmt.Sprintf("key type %q is not supported by OpenSSH", key.Type())})
+			}
+		}
+	}
+	return errs
+}
+
+// WriteTo writes the file as it is now; an unmodified file is written
+// back byte for byte.
+func (f *File) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	f.appendTo(&buf)
+	return buf.WriteTo(w)
+}
+
+// Bytes returns the file's content.
+func (f *File) Bytes() []byte {
+	var buf bytes.Buffer
+	f.appendTo(&buf)
+	return buf.Bytes()
+}
+
+func (f *File) appendTo(buf *bytes.Buffer) {
+	n := 0
+	for i := range f.Lines {
+		n += len(f.Lines[i].Text) + 1
+	}
+	buf.Grow(n)
+	for i := range f.Lines {
+		buf.WriteString(f.Lines[i].Text)
+		if i < len(f.Lines)-1 || !f.NoFinalNewline {
+			buf.WriteByte('\n')
+		}
+	}
+}
+
+// readWithState reads a file and notes what it was, for Save.
+func readWithState(name string) ([]byte, *fileState, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("knownhosts: %w", err)
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("knownhosts: %w", err)
+	}
+	data, err := io.ReadAll(fh)
+	if err != nil {
+		return nil, nil, fmt.Errorf("knownhosts: %s: %w", name, err)
+	}
+	return data, newFileState(fi, data), nil
+}
