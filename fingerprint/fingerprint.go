@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -65,9 +66,24 @@ type Fingerprint struct {
 }
 
 // Of returns the fingerprint of key with hash h. The digest is taken over
-// key.Marshal(), the wire-format blob, as OpenSSH does.
+// the wire-format blob of the key, as OpenSSH does; for a certificate that
+// is the certified key, not the certificate.
 func Of(key ssh.PublicKey, h Hash) Fingerprint {
-	return OfBlob(key.Marshal(), h)
+	return OfBlob(PlainBlob(key), h)
+}
+
+// PlainBlob returns the wire-format blob that fingerprints are made of: the
+// key's own blob, or for a certificate the blob of the key it certifies.
+func PlainBlob(key ssh.PublicKey) []byte {
+	switch k := key.(type) {
+	case *ssh.Certificate:
+		return k.Key.Marshal()
+	case *OpaqueKey:
+		if k.plain != nil {
+			return bytes.Clone(k.plain)
+		}
+	}
+	return key.Marshal()
 }
 
 // OfBlob returns the fingerprint with hash h of a wire-format key blob.

@@ -36,6 +36,7 @@ var ErrUnsupportedKey = errors.New("fingerprint: key type not supported for sign
 type OpaqueKey struct {
 	typ   string
 	blob  []byte
+	plain []byte // for certificates: the certified key's canonical blob
 	bits  int
 	known bool // OpenSSH 9.x parses this type
 
@@ -272,7 +273,8 @@ type parsed struct {
 	plain  string // canonical plain type
 	known  bool
 	cert   bool
-	canon  []byte // blob OpenSSH fingerprints: re-encoded key, or the original certificate
+	canon  []byte // canonical blob: re-encoded key, or the original certificate
+	plainB []byte // for certificates, the certified key re-encoded
 	bits   int
 	dsaKey *dsa.PublicKey
 	orig   []byte
@@ -312,6 +314,10 @@ func parseBlob(blob []byte, allowCert bool) (*parsed, error) {
 			return nil, err
 		}
 		p.canon = blob
+		p.plainB, err = canonicalPlain(plain, keyPart)
+		if err != nil {
+			return nil, keyErr(name, "%v", err)
+		}
 	} else {
 		p.canon, err = canonicalPlain(plain, keyPart)
 		if err != nil {
@@ -555,7 +561,7 @@ func (p *parsed) key() (ssh.PublicKey, error) {
 		return &OpaqueKey{typ: p.typ, blob: p.canon, bits: p.bits}, nil
 	}
 	if p.plain == KeyAlgoDSA {
-		return &OpaqueKey{typ: p.typ, blob: p.canon, bits: p.bits, known: true, dsa: p.dsaKey}, nil
+		return &OpaqueKey{typ: p.typ, blob: p.canon, plain: p.plainB, bits: p.bits, known: true, dsa: p.dsaKey}, nil
 	}
 	k, err := ssh.ParsePublicKey(p.canon)
 	if err == nil && bytes.Equal(k.Marshal(), p.canon) {
@@ -564,7 +570,7 @@ func (p *parsed) key() (ssh.PublicKey, error) {
 	// Valid for OpenSSH, but x/crypto rejects it (an RSA exponent it
 	// refuses) or would re-encode it differently (a certificate with
 	// unsorted options): keep the exact blob.
-	o := &OpaqueKey{typ: p.typ, blob: p.canon, bits: p.bits, known: true}
+	o := &OpaqueKey{typ: p.typ, blob: p.canon, plain: p.plainB, bits: p.bits, known: true}
 	if c, ok := k.(*ssh.Certificate); ok && err == nil {
 		o.cert = c
 	}

@@ -17,7 +17,7 @@ const (
 // Randomart returns the visual host key of key for fingerprint hash h,
 // byte for byte as ssh-keygen -lv prints it (without a final newline).
 func Randomart(key ssh.PublicKey, h Hash) string {
-	return randomart(OfBlob(key.Marshal(), h), TypeLabel(key), Bits(key))
+	return randomart(Of(key, h), TypeLabel(key), Bits(key))
 }
 
 func randomart(fp Fingerprint, label string, bits int) string {

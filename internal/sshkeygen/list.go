@@ -63,6 +63,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 	br := bufio.NewReaderSize(r, 64<<10)
 	var lb lineBuffer
 	var comment commentRef
+	offset := 0
 	for lnum := 1; ; lnum++ {
 		raw, err := readRawLine(br)
 		if len(raw) == 0 && err != nil {
@@ -71,7 +72,8 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 			return res, err
 		}
-		lb.load(raw)
+		lb.load(raw, offset)
+		offset += len(raw)
 		why := func() string { return explain(raw) }
 		buf := lb.buf
 		// cp[strcspn(cp, "\n")] = '\0'
@@ -124,7 +126,15 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		}
 		text := "no comment"
 		if comment.set {
-			text = string(lb.cstrAt(comment))
+			c := lb.cstrAt(comment)
+			if lb.undefined(comment) {
+				// ssh-keygen prints freed memory here; print what the
+				// buffer held, but never break the line-per-key output.
+				if i := bytes.IndexAny(c, "\r\n"); i >= 0 {
+					c = c[:i]
+				}
+			}
+			text = string(c)
 		}
 		fp := fingerprint.Of(key, h)
 		line := fmt.Sprintf("%d %s %s (%s)\n", fingerprint.Bits(key), fp, text, fingerprint.TypeLabel(key))
@@ -239,9 +249,12 @@ func readRawLine(br *bufio.Reader) ([]byte, error) {
 // ssh-keygen -l keeps a pointer to the comment across lines, so a bare key
 // without a comment is printed with whatever the buffer now holds at the
 // place where an earlier line's host field was. When getline grows the
-// buffer (glibc: to 120 bytes, then at least doubling), the old one is
-// freed; reading it is undefined behaviour, modelled here as the contents
-// it had when it was freed.
+// buffer, the old one may be freed; reading it is undefined behaviour,
+// modelled here as the contents it had then, and flagged.
+//
+// glibc's getdelim starts with 120 bytes and copies a line in the pieces
+// stdio reads (4096-byte blocks of the file); before each piece it grows
+// the buffer to max(needed, 2*size) if the piece does not fit.
 type lineBuffer struct {
 	buf    []byte // current contents, len == capacity
 	gen    int    // bumped on every reallocation
@@ -254,26 +267,29 @@ type commentRef struct {
 	gen int
 }
 
-func (lb *lineBuffer) load(raw []byte) {
-	need := len(raw) + 1
+const stdioBlock = 4096
+
+func (lb *lineBuffer) load(raw []byte, offset int) {
 	if lb.buf == nil {
-		size := 120
-		for size < need {
-			size *= 2
-		}
-		lb.buf = make([]byte, size)
-	} else if need > len(lb.buf) {
-		size := max(need, 2*len(lb.buf))
-		if lb.frozen == nil {
-			lb.frozen = map[int][]byte{}
-		}
-		lb.frozen[lb.gen] = lb.buf
-		nb := make([]byte, size)
-		copy(nb, lb.buf)
-		lb.buf = nb
-		lb.gen++
+		lb.buf = make([]byte, 120)
 	}
-	copy(lb.buf, raw)
+	cur := 0
+	for cur < len(raw) {
+		piece := min(len(raw)-cur, stdioBlock-(offset+cur)%stdioBlock)
+		if need := cur + piece + 1; need > len(lb.buf) {
+			size := max(need, 2*len(lb.buf))
+			if lb.frozen == nil {
+				lb.frozen = map[int][]byte{}
+			}
+			lb.frozen[lb.gen] = bytes.Clone(lb.buf)
+			nb := make([]byte, size)
+			copy(nb, lb.buf)
+			lb.buf = nb
+			lb.gen++
+		}
+		copy(lb.buf[cur:], raw[cur:cur+piece])
+		cur += piece
+	}
 	lb.buf[len(raw)] = 0
 	// Keep a NUL at the very end so that scans stop inside the buffer.
 	lb.buf[len(lb.buf)-1] = 0
