@@ -189,7 +189,7 @@ func buildCorpus(keygen, dir string) (*corpus, string) {
 		"ssh-ed25519 AAAA!!!notbase64",
 		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLIC",
 		"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx",
-		"ecdsa-sha2-nistp384 "+strings.Fields(readPub(paths["ec256"]+".pub"))[1],
+		"ecdsa-sha2-nistp384 "+strings.Fields(readPub(paths["ec256"] + ".pub"))[1],
 	)
 	return c, ""
 }
