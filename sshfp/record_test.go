@@ -257,4 +257,3 @@ func unhex(c byte) byte {
 	}
 	return c - '0'
 }
-
