@@ -115,7 +115,7 @@ func (e *Error) Error() string {
 		what = " (" + string(e.KeyType) + ")"
 	}
 	return fmt.Sprintf("keyscan: %s%s: %s during %s after %s: %v",
-		e.Addr, what, e.Kind, e.Stage, e.Elapsed.Round(time.Millisecond), e.Err)
+		e.Addr, what, e.Kind.String(), e.Stage, e.Elapsed.Round(time.Millisecond), e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

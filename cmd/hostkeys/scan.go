@@ -1,0 +1,434 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hostkeys/hostkeys/keyscan"
+)
+
+func init() {
+	register(&command{
+		name:    "scan",
+		summary: "collect host keys from servers (like ssh-keyscan)",
+		run:     runScan,
+	})
+}
+
+const scanUsage = `usage: hostkeys scan [-46cDHqv] [-f FILE] [-p PORT] [-T TIMEOUT] [-t TYPES]
+                    [-j N] [--per-host N] [--legacy-kex] [--json] [HOST...]
+
+Fetches the host keys of each HOST, as ssh-keyscan does, and prints them in
+ssh-keyscan's known_hosts form on standard output. Every key is verified:
+the server proved it holds the private key. Comment lines ("# host:port
+banner") and every failure, with its reason, go to standard error.
+
+HOST is a name or address, host:port, [host]:port, an IPv6 address, a CIDR
+range, or "addrlist namelist" as in ssh-keyscan (addresses tried in turn,
+names printed).
+
+  -4, -6        IPv4 or IPv6 addresses only
+  -c            fetch host certificates instead of plain keys (printed bare)
+  -D            print SSHFP resource records instead (comment lines use ';')
+  -f FILE       read targets from FILE, one per line ("-" for stdin)
+  -H            hash host names in the output
+  -p PORT       port for hosts that do not name one (default 22)
+  -q            no comment lines
+  -T TIMEOUT    deadline of each connection, connect to key (default 5s)
+  -t TYPES      key types: rsa,ecdsa,ed25519,ecdsa-sk,ed25519-sk,dsa
+                (default all but dsa; only advertised ones are fetched)
+  -v            verbose: negotiated algorithms, timings, missing types
+  -j N          connections in flight in all (default 64)
+  --per-host N  connections in flight per address (default 6)
+  --legacy-kex  also offer the SHA-1 Diffie-Hellman groups
+  --json        one JSON object per target, one per line
+
+Exit status: 0 if any key was found, 1 if none, 2 on usage errors.
+`
+
+// scanFlags is the parsed command line.
+type scanFlags struct {
+	network     string
+	cert, sshfp bool
+	hash, quiet bool
+	verbose     int
+	files       []string
+	port        int
+	timeout     time.Duration
+	types       []keyscan.KeyType
+	jobs        int
+	perHost     int
+	legacyKex   bool
+	json        bool
+	hosts       []string
+}
+
+// parseScanArgs reads ssh-keyscan's getopt-style flags ("-cH", "-p2222",
+// flags after hosts) and the long ones.
+func parseScanArgs(args []string) (*scanFlags, error) {
+	f := &scanFlags{}
+	value := func(name string, args []string, i *int, rest string) (string, error) {
+		if rest != "" {
+			return rest, nil
+		}
+		if *i+1 >= len(args) {
+			return "", fmt.Errorf("option %s needs a value", name)
+		}
+		*i++
+		return args[*i], nil
+	}
+	intValue := func(name, s string, lo, hi int) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			return 0, fmt.Errorf("bad %s %q", name, s)
+		}
+		return n, nil
+	}
+	onlyHosts := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if onlyHosts || a == "-" || !strings.HasPrefix(a, "-") {
+			f.hosts = append(f.hosts, a)
+			continue
+		}
+		if a == "--" {
+			onlyHosts = true
+			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			var err error
+			switch name {
+			case "json", "legacy-kex", "help":
+				if hasVal {
+					return nil, fmt.Errorf("option --%s takes no value", name)
+				}
+				switch name {
+				case "json":
+					f.json = true
+				case "legacy-kex":
+					f.legacyKex = true
+				case "help":
+					return nil, errHelp
+				}
+			case "per-host":
+				if !hasVal {
+					if val, err = value("--per-host", args, &i, ""); err != nil {
+						return nil, err
+					}
+				}
+				if f.perHost, err = intValue("--per-host", val, 1, 1000); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, fmt.Errorf("unknown option --%s", name)
+			}
+			continue
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			rest := a[j+1:]
+			var err error
+			var v string
+			switch c {
+			case '4':
+				f.network = "tcp4"
+			case '6':
+				f.network = "tcp6"
+			case 'c':
+				f.cert = true
+			case 'D':
+				f.sshfp = true
+			case 'H':
+				f.hash = true
+			case 'q':
+				f.quiet = true
+			case 'v':
+				f.verbose++
+			case 'h':
+				return nil, errHelp
+			case 'f', 'p', 'T', 't', 'j':
+				if v, err = value("-"+string(c), args, &i, rest); err != nil {
+					return nil, err
+				}
+				switch c {
+				case 'f':
+					f.files = append(f.files, v)
+				case 'p':
+					f.port, err = intValue("port", v, 1, 65535)
+				case 'T':
+					f.timeout, err = parseConvtime(v)
+				case 't':
+					f.types, err = keyscan.ParseKeyTypes(v)
+				case 'j':
+					f.jobs, err = intValue("-j", v, 1, 100000)
+				}
+				if err != nil {
+					return nil, err
+				}
+				j = len(a) // the value used the rest of the word
+			default:
+				return nil, fmt.Errorf("unknown option -%c", c)
+			}
+		}
+	}
+	return f, nil
+}
+
+var errHelp = errors.New("help requested")
+
+// parseConvtime reads a time as OpenSSH's convtime does: a number of seconds
+// or a sequence of numbers with s, m, h, d or w suffixes ("1m30s").
+func parseConvtime(s string) (time.Duration, error) {
+	bad := fmt.Errorf("bad timeout %q", s)
+	if s == "" {
+		return 0, bad
+	}
+	var total time.Duration
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 || i > 9 {
+			return 0, bad
+		}
+		n, _ := strconv.Atoi(s[:i])
+		unit := time.Second
+		s = s[i:]
+		if s != "" {
+			switch s[0] {
+			case 's', 'S':
+			case 'm', 'M':
+				unit = time.Minute
+			case 'h', 'H':
+				unit = time.Hour
+			case 'd', 'D':
+				unit = 24 * time.Hour
+			case 'w', 'W':
+				unit = 7 * 24 * time.Hour
+			default:
+				return 0, bad
+			}
+			s = s[1:]
+		}
+		total += time.Duration(n) * unit
+	}
+	if total <= 0 {
+		return 0, bad
+	}
+	return total, nil
+}
+
+func runScan(e *env, args []string) int {
+	f, err := parseScanArgs(args)
+	if errors.Is(err, errHelp) {
+		fmt.Fprint(e.stdout, scanUsage)
+		return exitOK
+	}
+	if err != nil {
+		e.errorf("scan: %v", err)
+		e.hintf("run \"hostkeys scan -h\" for the flags")
+		return exitUsage
+	}
+	var targets []keyscan.Target
+	badTargets := false
+	for _, h := range f.hosts {
+		ts, err := keyscan.ParseTarget(h)
+		if err != nil {
+			e.errorf("scan: %s", msg(err))
+			badTargets = true
+			continue
+		}
+		targets = append(targets, ts...)
+	}
+	for _, name := range f.files {
+		var r io.Reader
+		if name == "-" {
+			r = e.stdin
+			name = "(stdin)"
+		} else {
+			fh, err := os.Open(name)
+			if err != nil {
+				e.errorf("scan: %v", err)
+				return exitUsage
+			}
+			defer fh.Close()
+			r = fh
+		}
+		ts, errs := keyscan.ReadTargets(r, name)
+		for _, err := range errs {
+			e.errorf("scan: %s", msg(err))
+			badTargets = true
+		}
+		targets = append(targets, ts...)
+	}
+	if len(targets) == 0 {
+		if !badTargets {
+			e.errorf("scan: no host given")
+			e.hintf("name hosts as arguments or in a file with -f FILE")
+		}
+		return exitUsage
+	}
+
+	s := &keyscan.Scanner{
+		Port:               f.port,
+		KeyTypes:           f.types,
+		Certificates:       f.cert,
+		Timeout:            f.timeout,
+		Concurrency:        f.jobs,
+		PerHost:            f.perHost,
+		Network:            f.network,
+		LegacyKeyExchanges: f.legacyKex,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	p := newProgress(e.stderr, len(targets))
+	found := false
+	err = s.Scan(ctx, targets, func(r *keyscan.Result) {
+		p.clear()
+		if len(r.Keys) > 0 {
+			found = true
+		}
+		if f.json {
+			b, err := json.Marshal(r)
+			if err != nil {
+				e.errorf("scan: %v", err)
+				return
+			}
+			e.stdout.Write(append(b, '\n'))
+		} else {
+			printResult(e, f, r)
+		}
+		p.done(len(r.Keys) > 0)
+	})
+	p.clear()
+	if err != nil {
+		e.errorf("scan: %v", err)
+	}
+	if !found {
+		return exitFindings
+	}
+	return exitOK
+}
+
+// printResult writes a target's key lines to stdout and its comment lines,
+// failures and (with -v) details to stderr.
+func printResult(e *env, f *scanFlags, r *keyscan.Result) {
+	names := r.Target.OutputNames()
+	var out, errOut bytes.Buffer
+	for _, k := range r.Keys {
+		if !f.quiet {
+			fmt.Fprintln(&errOut, keyscan.CommentLine(r.Host, r.Port, k.Banner, f.sshfp))
+		}
+		var lines []string
+		if f.sshfp {
+			lines = keyscan.SSHFPLines(names, r.Port, k.Key, f.hash)
+		} else {
+			lines = keyscan.KnownHostsLines(names, r.Port, k.Key, f.hash)
+		}
+		for _, l := range lines {
+			out.WriteString(l + "\n")
+		}
+		if f.verbose > 0 {
+			fmt.Fprintf(&errOut, "hostkeys: %s: %s key via %s, kex %s, %s\n",
+				r.Addr, k.Type, k.Algorithm, k.KeyExchange, k.Duration.Round(time.Millisecond))
+		}
+	}
+	report := e.warnf
+	if len(r.Keys) == 0 {
+		report = e.errorf
+	}
+	e.stdout.Write(out.Bytes())
+	e.stderr.Write(errOut.Bytes())
+	for _, err := range r.Errors {
+		report("%s", msg(err))
+	}
+	switch {
+	case len(r.Keys) == 0 && len(r.Errors) == 0:
+		e.errorf("%s", msg(r.Err()))
+	case len(r.NotOffered) > 0 && (f.types != nil || f.verbose > 0):
+		e.warnf("%s: no %s key offered (the server offers %s)", hostPortLabel(r), joinTypes(r.NotOffered),
+			strings.Join(offered(r), ","))
+	}
+	if f.verbose > 0 && r.Negotiated != nil {
+		n := r.Negotiated
+		fmt.Fprintf(e.stderr, "hostkeys: %s: banner %q, kex %s, cipher %s, %d key(s) in %s\n",
+			hostPortLabel(r), r.Banner, n.KeyExchange, n.CipherServerClient, len(r.Keys), r.Duration.Round(time.Millisecond))
+	}
+}
+
+// msg is an error's text without the package prefix.
+func msg(err error) string { return strings.TrimPrefix(err.Error(), "keyscan: ") }
+
+func hostPortLabel(r *keyscan.Result) string {
+	if r.Addr != "" {
+		return r.Addr
+	}
+	return r.Target.String()
+}
+
+func offered(r *keyscan.Result) []string {
+	if r.KexInit == nil {
+		return []string{"(unknown)"}
+	}
+	return r.KexInit.HostKeyAlgorithms
+}
+
+func joinTypes(ts []keyscan.KeyType) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+// progress shows "[done/total]" on stderr for long scans when stderr is a
+// terminal.
+type progress struct {
+	w           io.Writer
+	total, n    int
+	found       int
+	last        time.Time
+	shown, live bool
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total}
+	if f, ok := w.(*os.File); ok && total >= 20 {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.live = true
+		}
+	}
+	return p
+}
+
+func (p *progress) done(found bool) {
+	p.n++
+	if found {
+		p.found++
+	}
+	if !p.live || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\r\033[Khostkeys: scanned %d/%d targets, %d with keys", p.n, p.total, p.found)
+	p.shown = true
+}
+
+func (p *progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
+}
