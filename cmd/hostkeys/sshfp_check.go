@@ -1,6 +1,19 @@
 package main
 
-import "time"
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/sshfp"
+)
 
 const defaultCheckTimeout = 10 * time.Second
 
@@ -17,7 +30,201 @@ type checkOptions struct {
 	json      bool
 }
 
+// jsonSSHFPCheck is the document `hostkeys sshfp --check --json` prints.
+type jsonSSHFPCheck struct {
+	Host     string            `json:"host"`
+	Name     string            `json:"name"`
+	Owner    string            `json:"owner,omitempty"`
+	Server   string            `json:"server,omitempty"`
+	Exists   bool              `json:"exists"`
+	Security string            `json:"security"`
+	Reason   string            `json:"reason"`
+	Error    string            `json:"error,omitempty"`
+	Records  []jsonSSHFPRecord `json:"records"`
+	Keys     []jsonSSHFPKey    `json:"keys"`
+	Accepted bool              `json:"accepted"`
+}
+
+type jsonSSHFPRecord struct {
+	Record      string   `json:"record"`
+	Algorithm   uint8    `json:"algorithm"`
+	Type        uint8    `json:"fingerprint_type"`
+	Fingerprint string   `json:"fingerprint"`
+	Status      string   `json:"status"` // match, mismatch, skipped, other-algorithm
+	MatchedKeys []string `json:"matched_keys"`
+}
+
+type jsonSSHFPKey struct {
+	Type     string `json:"type"`
+	KeyType  string `json:"key_type"`
+	SHA256   string `json:"sha256"`
+	Found    bool   `json:"found"`
+	Match    bool   `json:"match"`
+	Secure   bool   `json:"secure"`
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason"`
+}
+
 func runSSHFPCheck(e *env, host string, o *checkOptions) int {
-	e.errorf("sshfp: --check is not implemented yet")
-	return exitUsage
+	if o.keys == "" {
+		e.errorf("sshfp: --check needs the host's keys")
+		e.hintf("give them with --keys FILE (a .pub or known_hosts file, or - for standard input)")
+		return exitUsage
+	}
+	r, closeFn, err := openInput(e, o.keys)
+	if err != nil {
+		e.errorf("%v", err)
+		return exitUsage
+	}
+	kf, err := fingerprint.ReadKeys(r, o.keys)
+	closeFn()
+	if err != nil {
+		e.errorf("%v", err)
+		return exitUsage
+	}
+	for _, inv := range kf.Invalid {
+		e.warnf("%s:%d: skipped: %s", inv.File, inv.Line, inv.Reason)
+	}
+	var keys []ssh.PublicKey
+	for _, k := range kf.Keys {
+		if k.Marker == "" {
+			keys = append(keys, k.Key)
+		}
+	}
+	if len(keys) == 0 {
+		e.errorf("sshfp: %s holds no host key", o.keys)
+		return exitUsage
+	}
+
+	res := &sshfp.Resolver{Servers: o.resolvers, Trusted: o.trusted}
+	if o.validate || len(o.anchors) > 0 {
+		v := &sshfp.Validator{}
+		for _, file := range o.anchors {
+			f, err := os.Open(file)
+			if err != nil {
+				e.errorf("%v", err)
+				return exitUsage
+			}
+			a, err := sshfp.ParseAnchors(f, file)
+			f.Close()
+			if err != nil {
+				e.errorf("%v", err)
+				return exitUsage
+			}
+			v.Anchors = append(v.Anchors, a...)
+		}
+		res.Validator = v
+	}
+	policy := sshfp.Policy{Strict: o.strict, AllowSHA1Only: o.sha1}
+
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	out := jsonSSHFPCheck{Host: host, Records: []jsonSSHFPRecord{}, Keys: []jsonSSHFPKey{}}
+	ans, err := res.Lookup(ctx, host)
+	if err != nil {
+		if o.json {
+			out.Error = err.Error()
+			out.Security = sshfp.Insecure.String()
+			return sshfpWriteJSON(e, out, exitFindings)
+		}
+		e.errorf("%v", err)
+		if errors.Is(err, sshfp.ErrNumericHost) {
+			e.hintf("SSHFP records are published for host names, as ssh looks them up")
+		}
+		return exitFindings
+	}
+	out.Name, out.Owner, out.Server, out.Exists = ans.Name, ans.Owner, ans.Server, ans.Exists
+	out.Security, out.Reason = ans.Security.String(), ans.Reason
+
+	verdicts := make([]*sshfp.Verdict, len(keys))
+	for i, k := range keys {
+		verdicts[i] = sshfp.Check(k, ans, policy)
+		v := verdicts[i]
+		out.Keys = append(out.Keys, jsonSSHFPKey{
+			Type: fingerprint.TypeLabel(k), KeyType: k.Type(), SHA256: fingerprint.Of(k, fingerprint.SHA256).String(),
+			Found: v.Found, Match: v.Match, Secure: v.Secure, Accepted: v.Accepted(), Reason: v.Reason,
+		})
+		out.Accepted = out.Accepted || v.Accepted()
+	}
+	for _, rec := range ans.Records {
+		jr := jsonSSHFPRecord{Record: rec.String(), Algorithm: uint8(rec.Algorithm), Type: uint8(rec.Type),
+			Fingerprint: hex.EncodeToString(rec.Fingerprint), Status: recordStatus(rec, verdicts), MatchedKeys: []string{}}
+		for i := range keys {
+			for _, m := range verdicts[i].Matched {
+				if m.Equal(rec) {
+					jr.MatchedKeys = append(jr.MatchedKeys, out.Keys[i].SHA256)
+				}
+			}
+		}
+		out.Records = append(out.Records, jr)
+	}
+	status := exitFindings
+	if out.Accepted {
+		status = exitOK
+	}
+	if o.json {
+		return sshfpWriteJSON(e, out, status)
+	}
+
+	fmt.Fprintf(e.stdout, "%s: %d SSHFP record(s), %s: %s\n", ans.Owner, len(ans.Records), ans.Security, ans.Reason)
+	for _, jr := range out.Records {
+		what := jr.Status
+		switch jr.Status {
+		case "match":
+			what = "matches"
+			for _, fp := range jr.MatchedKeys {
+				what += " " + fp
+			}
+		case "mismatch":
+			what = "matches no key"
+		case "skipped":
+			what = "skipped: unknown fingerprint type or bad digest length"
+		case "other-algorithm":
+			what = "no key of this algorithm"
+		}
+		fmt.Fprintf(e.stdout, "  %s: %s\n", jr.Record, what)
+	}
+	for _, k := range out.Keys {
+		verdict := "not accepted"
+		if k.Accepted {
+			verdict = "accepted"
+		}
+		fmt.Fprintf(e.stdout, "%s %s: %s: %s\n", k.Type, k.SHA256, verdict, k.Reason)
+	}
+	return status
+}
+
+// recordStatus says what a record is to the keys: "match" if it matches
+// one, else "mismatch" if keys of its algorithm exist, "skipped" if it
+// cannot be compared, "other-algorithm" if no key has its algorithm.
+func recordStatus(rec sshfp.Record, verdicts []*sshfp.Verdict) string {
+	status := "other-algorithm"
+	for _, v := range verdicts {
+		for _, m := range v.Matched {
+			if m.Equal(rec) {
+				return "match"
+			}
+		}
+		for _, m := range v.Mismatched {
+			if m.Equal(rec) {
+				status = "mismatch"
+			}
+		}
+		for _, m := range v.Skipped {
+			if m.Equal(rec) && status == "other-algorithm" {
+				status = "skipped"
+			}
+		}
+	}
+	return status
+}
+
+func sshfpWriteJSON(e *env, v any, status int) int {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		e.errorf("%v", err)
+		return exitUsage
+	}
+	return status
 }
