@@ -2,7 +2,9 @@ package sshfp_test
 
 import (
 	"context"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/sshfp"
 	"github.com/hostkeys/hostkeys/sshfp/sshfptest"
 )
@@ -104,4 +107,63 @@ func TestRealResolversExpired(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, sshfp.Bogus, a.Security)
 	assert.Contains(t, a.Reason, "expired at")
+}
+
+// TestEndToEndSSHD: the records of a real sshd's host keys, published in
+// the signed zone, let HostKeyCallback accept the keys that sshd presents
+// in a real handshake, plain and as certificates; another sshd's keys are
+// refused as a mismatch.
+func TestEndToEndSSHD(t *testing.T) {
+	sshd := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519", "ecdsa", "rsa"}, Certificates: true})
+	var recs []string
+	for _, k := range sshd.Keys {
+		rs, err := sshfp.ForKey("host", k)
+		require.NoError(t, err)
+		for _, r := range rs {
+			recs = append(recs, r.String())
+		}
+	}
+	lab := sshfptest.Start(t, recs, sshfptest.Options{})
+	f, err := os.Open(lab.AnchorFile)
+	require.NoError(t, err)
+	anchors, err := sshfp.ParseAnchors(f, lab.AnchorFile)
+	f.Close()
+	require.NoError(t, err)
+
+	modes := map[string]*sshfp.Resolver{
+		"A": {Servers: []string{lab.Resolver}},
+		"B": {Servers: []string{lab.Resolver}, Validator: &sshfp.Validator{Anchors: anchors}},
+	}
+	handshake := func(t *testing.T, addr string, r *sshfp.Resolver, algos []string) error {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		require.NoError(t, err)
+		defer conn.Close()
+		require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+		var cbErr error
+		called := false
+		cb := r.HostKeyCallback(sshfp.Policy{}, 5*time.Second)
+		cfg := &ssh.ClientConfig{User: "nobody", HostKeyAlgorithms: algos,
+			HostKeyCallback: func(h string, a net.Addr, k ssh.PublicKey) error {
+				called = true
+				cbErr = cb(h, a, k)
+				return cbErr
+			}}
+		_, _, _, err = ssh.NewClientConn(conn, net.JoinHostPort("host.example.test", strconv.Itoa(sshd.Port)), cfg)
+		require.Error(t, err) // authentication is off on the test server
+		require.True(t, called, "handshake failed before the host key check: %v", err)
+		return cbErr
+	}
+	for mode, r := range modes {
+		for _, algos := range [][]string{
+			{ssh.KeyAlgoED25519}, {ssh.KeyAlgoECDSA256}, {ssh.KeyAlgoRSASHA256},
+			{ssh.CertAlgoED25519v01}, {ssh.CertAlgoRSASHA512v01},
+		} {
+			t.Run(mode+"/"+algos[0], func(t *testing.T) {
+				assert.NoError(t, handshake(t, sshd.Addr, r, algos))
+			})
+		}
+	}
+	other := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
+	err = handshake(t, other.Addr, modes["B"], []string{ssh.KeyAlgoED25519})
+	assert.True(t, sshfp.IsMismatch(err), "%v", err)
 }
