@@ -1,11 +1,14 @@
 package sshfp
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,8 +70,9 @@ type Answer struct {
 	// Name is the fully qualified name that was queried, and Owner the
 	// owner of the records (different when a CNAME was followed).
 	Name, Owner string
-	// Records are the SSHFP records found; empty when the name or the
-	// records do not exist.
+	// Records are the SSHFP records found, sorted by algorithm,
+	// fingerprint type and digest; empty when the name or the records do
+	// not exist.
 	Records []Record
 	// Exists is false when the server answered NXDOMAIN.
 	Exists bool
@@ -173,6 +177,11 @@ func (r *Resolver) answer(ctx context.Context, srv, name string, resp *dns.Msg) 
 		}
 	}
 	a.TTL = time.Duration(minTTL) * time.Second
+	// DNS gives RRsets in any order; sort for stable output.
+	slices.SortFunc(a.Records, func(x, y Record) int {
+		return cmp.Or(cmp.Compare(x.Algorithm, y.Algorithm), cmp.Compare(x.Type, y.Type),
+			bytes.Compare(x.Fingerprint, y.Fingerprint))
+	})
 
 	if r.Validator != nil {
 		a.Security, a.Reason = Secure, ""
