@@ -125,11 +125,11 @@ func (db *DB) add(e *Entry) {
 			i = j
 		}
 		for k, name := range names {
-			name = lowerASCII(name)
-			if slices.Contains(names[:k], name) {
+			names[k] = lowerASCII(name)
+			if slices.Contains(names[:k], names[k]) {
 				continue
 			}
-			db.index[name] = append(db.index[name], seq)
+			db.index[names[k]] = append(db.index[names[k]], seq)
 		}
 	}
 }

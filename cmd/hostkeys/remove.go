@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hostkeys/hostkeys/knownhosts"
+)
+
+func init() {
+	register(&command{
+		name:    "remove",
+		summary: "remove a host's entries from a known_hosts file (like ssh-keygen -R)",
+		run:     runRemove,
+	})
+}
+
+const removeUsage = `usage: hostkeys remove [-q] [-f FILE] HOST
+
+Removes the entries for HOST from the known_hosts FILE (default
+~/.ssh/known_hosts) exactly as ssh-keygen -R HOST -f FILE does: every
+unmarked line that matches HOST goes, whole; @cert-authority and @revoked
+lines stay. The old file is kept as FILE.old. A file with invalid lines is
+not changed.
+
+  -q   leave out the "# Host ... found" lines
+
+Exit status: 0 on success or when HOST is not in the file (as ssh-keygen),
+1 when the file has invalid lines, 2 on usage or I/O errors.
+`
+
+func runRemove(e *env, args []string) int {
+	k := newKnownHostsFlags("remove")
+	quiet := k.fs.Bool("q", false, "")
+	if code, ok := k.parse(e, "remove", removeUsage, args); !ok {
+		return code
+	}
+	if k.fs.NArg() != 1 {
+		e.errorf("remove: want exactly one HOST, got %d arguments", k.fs.NArg())
+		e.hintf("hostkeys remove -f FILE HOST, where HOST is a name or [name]:port")
+		return exitUsage
+	}
+	host := k.fs.Arg(0)
+	f, ok := readKnownHosts(e, "remove", k.file)
+	if !ok {
+		return exitUsage
+	}
+	removed, err := f.Remove(host, nil)
+	if !*quiet {
+		for _, n := range removed {
+			fmt.Fprintf(e.stdout, "# Host %s found: line %d\n", host, n)
+		}
+	}
+	var ife *knownhosts.InvalidFileError
+	if errors.As(err, &ife) {
+		for _, l := range ife.Lines {
+			logit(e.stderr, "%s:%d: invalid line", k.file, l.Line)
+		}
+		logit(e.stderr, "%s is not a valid known_hosts file.", k.file)
+		logit(e.stderr, "Not replacing existing known_hosts file because of errors")
+		return exitFindings
+	}
+	if err != nil {
+		e.errorf("remove: %v", err)
+		return exitUsage
+	}
+	if len(removed) == 0 {
+		logit(e.stderr, "Host %s not found in %s", host, k.file)
+		return exitOK
+	}
+	if err := f.Save(&knownhosts.SaveOptions{Backup: true}); err != nil {
+		e.errorf("remove: %v", err)
+		return exitUsage
+	}
+	fmt.Fprintf(e.stdout, "%s updated.\n", k.file)
+	fmt.Fprintf(e.stdout, "Original contents retained as %s.old\n", k.file)
+	return exitOK
+}
