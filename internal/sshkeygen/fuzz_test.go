@@ -1,0 +1,51 @@
+package sshkeygen
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const fuzzKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx"
+
+// FuzzList checks that List never panics and prints exactly one line per
+// key it reports (randomart adds eleven).
+func FuzzList(f *testing.F) {
+	f.Add("h1 "+fuzzKey+"\n"+fuzzKey+"\n", false)
+	f.Add(strings.Repeat("x", 200)+" "+fuzzKey+"\n"+fuzzKey+"\n\x00 "+fuzzKey, true)
+	f.Add("4294967296 "+fuzzKey+" c\r\n-5 "+fuzzKey+"\n\"a b\" "+fuzzKey, false)
+	f.Add("@cert-authority * "+fuzzKey+"\n#\n \t\n", true)
+	f.Fuzz(func(t *testing.T, in string, visual bool) {
+		var out bytes.Buffer
+		res, err := List(&out, strings.NewReader(in), "f", ListOptions{Visual: visual, Escaper: &Escaper{UTF8: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := 1
+		if visual {
+			per = 12
+		}
+		if res.PrivateKey {
+			return
+		}
+		if got := strings.Count(out.String(), "\n"); got != per*len(res.Keys) {
+			t.Fatalf("%d lines for %d keys:\n%s", got, len(res.Keys), out.String())
+		}
+	})
+}
+
+func FuzzEscape(f *testing.F) {
+	f.Add("h\xc3\xa9llo\x01\x7f\xff\t\r", true)
+	f.Fuzz(func(t *testing.T, s string, utf bool) {
+		got := (&Escaper{UTF8: utf}).Escape(s)
+		for i := 0; i < len(got); i++ {
+			c := got[i]
+			if c < ' ' && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+				t.Fatalf("control byte %#x left in %q", c, got)
+			}
+			if !utf && c >= 0x80 {
+				t.Fatalf("high byte left in C locale: %q", got)
+			}
+		}
+	})
+}
