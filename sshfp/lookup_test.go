@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -153,6 +154,17 @@ func TestBrokenAnswers(t *testing.T) {
 			w.srv.set(func(s *signServer) { s.badDS = true })
 			return w.validating()
 		}, Bogus, "no DNSKEY matches the DS (digest mismatch or wrong key)"},
+		{"unsigned delegation", func(t *testing.T, w *world) *Resolver {
+			w.srv.set(func(s *signServer) { s.noDS = map[string]bool{"example.test.": true} })
+			return w.validating()
+		}, Insecure, "no DS for example.test. in its parent: unsigned delegation (not proven)"},
+		{"signer below the owner", func(t *testing.T, w *world) *Resolver {
+			sub := newZone(t, "sub.host.example.test.")
+			w.srv.set(func(s *signServer) {
+				s.signSSHFP = func(rrset []dns.RR) *dns.RRSIG { return s.sign(sub, sub.zsk, sub.zskPriv, rrset) }
+			})
+			return w.validating()
+		}, Bogus, `signer "sub.host.example.test." is neither the owner's zone nor an ancestor`},
 		{"no anchor above the name", func(t *testing.T, w *world) *Resolver {
 			return w.validating(other.ds())
 		}, Insecure, "no trust anchor covers"},
@@ -220,6 +232,19 @@ func TestTrustModeA(t *testing.T) {
 	a, _ = r.answer(context.Background(), "192.0.2.1:53", "host.example.test.", resp)
 	assert.Equal(t, Insecure, a.Security)
 	assert.True(t, (&Resolver{}).trusts("[::1]:53"))
+}
+
+func TestServersFromResolvConf(t *testing.T) {
+	path := t.TempDir() + "/resolv.conf"
+	require.NoError(t, os.WriteFile(path, []byte("# test\nnameserver 127.0.0.1\nnameserver ::1\noptions edns0 trust-ad\n"), 0o644))
+	got, err := (&Resolver{ResolvConf: path}).servers()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"127.0.0.1:53", "[::1]:53"}, got)
+	got, err = (&Resolver{Servers: []string{"127.0.0.1", "::1", "[::1]:5353", "127.0.0.1:5353"}}).servers()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"127.0.0.1:53", "[::1]:53", "[::1]:5353", "127.0.0.1:5353"}, got)
+	_, err = (&Resolver{ResolvConf: path + ".missing"}).servers()
+	assert.Error(t, err)
 }
 
 func TestTruncatedRetriesTCP(t *testing.T) {

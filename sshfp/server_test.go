@@ -68,6 +68,8 @@ type signServer struct {
 	truncate bool
 	// badDS replaces the digest of served DS records.
 	badDS bool
+	// noDS answers DS queries for these zones with NODATA.
+	noDS map[string]bool
 
 	queries atomic.Int64
 	tcp     atomic.Int64
@@ -172,7 +174,7 @@ func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		rrset = []dns.RR{z.ksk, z.zsk}
 		sig = s.sign(z, z.ksk, z.kskPriv, rrset)
 	case q.Qtype == dns.TypeDS:
-		if child, ok := s.zones[name]; ok {
+		if child, ok := s.zones[name]; ok && !s.noDS[name] {
 			ds := child.ds()
 			ds.Hdr.Ttl = 3600
 			if s.badDS {
