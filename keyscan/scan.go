@@ -662,6 +662,11 @@ type tapConn struct {
 	net.Conn
 	max int
 
+	// buf holds bytes read ahead into space; only the reading goroutine
+	// touches them.
+	buf   []byte
+	space [4096]byte
+
 	mu   sync.Mutex
 	read int
 	obs  observer
@@ -669,18 +674,30 @@ type tapConn struct {
 }
 
 func (c *tapConn) Read(p []byte) (int, error) {
+	// x/crypto reads the identification line one byte at a time; serve
+	// small reads from a buffer so that the banner and KEXINIT cost one
+	// system call, not a hundred.
+	if len(c.buf) > 0 {
+		n := copy(p, c.buf)
+		c.buf = c.buf[n:]
+		return n, nil
+	}
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
 		return 0, c.err
 	}
 	c.mu.Unlock()
-	n, err := c.Conn.Read(p)
+	dst := p
+	if len(p) < len(c.space) {
+		dst = c.space[:]
+	}
+	n, err := c.Conn.Read(dst)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.read += n
 	if n > 0 && c.obs.state < 2 {
-		if perr := c.obs.feed(p[:n]); perr != nil {
+		if perr := c.obs.feed(dst[:n]); perr != nil {
 			c.err = &protocolError{perr}
 			return 0, c.err
 		}
@@ -688,6 +705,14 @@ func (c *tapConn) Read(p []byte) (int, error) {
 	if c.read > c.max {
 		c.err = &protocolError{fmt.Errorf("server sent more than %d bytes", c.max)}
 		return 0, c.err
+	}
+	if len(p) < len(c.space) {
+		m := copy(p, dst[:n])
+		c.buf = dst[m:n]
+		n = m
+		if len(c.buf) > 0 {
+			err = nil // delivered with the rest of the buffer
+		}
 	}
 	return n, err
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/keyscan.sh: ssh-keyscan against hostkeys scan, in the same run,
+# against the same loopback sshd.
+#
+# It starts an OpenSSH sshd on 127.0.0.1 (a free port, scratch directory,
+# RSA-3072, ECDSA-256 and Ed25519 host keys, sshd's default key exchange),
+# then scans it N times (default 200) with each tool: first Ed25519 only,
+# then all three types. It prints the wall time and the client CPU
+# (user+sys) of each run, keys found, and the ratios ssh-keyscan/hostkeys.
+#
+# sshd runs with "MaxStartups 1000:30:1000" so that ssh-keyscan, which opens
+# every connection at once, is not cut short by sshd's default limit (it
+# then loses over half of its connections); a last run shows hostkeys
+# against sshd's default MaxStartups too.
+#
+# usage: bench/keyscan.sh [N]        (needs sshd, ssh-keyscan, ssh-keygen, go)
+set -euo pipefail
+
+N=${1:-200}
+here=$(cd "$(dirname "$0")/.." && pwd)
+lab=$(mktemp -d "${TMPDIR:-/tmp}/keyscan-bench.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$lab"
+}
+trap cleanup EXIT
+
+sshd=$(command -v sshd || echo /usr/sbin/sshd)
+for p in "$sshd" ssh-keyscan ssh-keygen go; do
+	command -v "$p" >/dev/null || { echo "bench: $p not found (apt-get install openssh-server openssh-client golang)" >&2; exit 2; }
+done
+if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p /run/sshd; fi
+
+for t in rsa ecdsa ed25519; do
+	ssh-keygen -q -N "" -C "" -t "$t" -f "$lab/host_$t"
+done
+(cd "$here" && go build -o "$lab/hostkeys" ./cmd/hostkeys)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_sshd NAME EXTRA-CONFIG-LINE...: starts sshd, sets $port.
+start_sshd() {
+	local name=$1; shift
+	port=$(free_port)
+	{
+		echo "Port $port"
+		echo "ListenAddress 127.0.0.1"
+		for t in rsa ecdsa ed25519; do echo "HostKey $lab/host_$t"; done
+		echo "PidFile $lab/$name.pid"
+		echo "UsePAM no"
+		echo "PasswordAuthentication no"
+		echo "KbdInteractiveAuthentication no"
+		echo "AuthorizedKeysFile none"
+		echo "StrictModes no"
+		for l in "$@"; do echo "$l"; done
+	} >"$lab/$name.conf"
+	"$sshd" -D -e -f "$lab/$name.conf" 2>"$lab/$name.log" &
+	pids+=($!)
+	for _ in $(seq 100); do
+		if ssh-keyscan -T 1 -p "$port" -t ed25519 127.0.0.1 >/dev/null 2>&1; then return; fi
+		sleep 0.05
+	done
+	echo "bench: sshd did not start:" >&2; cat "$lab/$name.log" >&2; exit 1
+}
+
+for i in $(seq "$N"); do echo 127.0.0.1; done >"$lab/hosts"
+
+# measure LABEL CMD...: runs CMD, records wall/cpu/keys in globals.
+TIMEFORMAT='%R %U %S'
+measure() {
+	local label=$1; shift
+	local t
+	t=$( { time "$@" >"$lab/out" 2>"$lab/err"; } 2>&1 ) || true
+	read -r wall user sys <<<"$t"
+	keys=$(grep -c . "$lab/out" || true)
+	cpu=$(echo "$user + $sys" | bc -l)
+	printf '%-44s %8.2f s wall %7.2f s cpu (user %.2f sys %.2f) %5d keys\n' "$label" "$wall" "$cpu" "$user" "$sys" "$keys"
+}
+
+ratio() { echo "scale=1; $1 / $2" | bc -l; }
+
+echo "# $N scans of one loopback sshd ($("$sshd" -V 2>&1 | head -1)), $(nproc) CPUs, $(date -u +%FT%TZ)"
+start_sshd big "MaxStartups 1000:30:1000"
+for types in ed25519 rsa,ecdsa,ed25519; do
+	want=$((N * $(echo "$types" | tr ',' '\n' | wc -l)))
+	measure "ssh-keyscan -t $types" ssh-keyscan -p "$port" -t "$types" -f "$lab/hosts"
+	kw=$wall kc=$cpu kk=$keys
+	measure "hostkeys scan -t $types" "$lab/hostkeys" scan -q -p "$port" -t "$types" -f "$lab/hosts"
+	hw=$wall hc=$cpu hk=$keys
+	per_k=$(echo "$kc / ($kk + ($kk == 0))" | bc -l)
+	per_h=$(echo "$hc / ($hk + ($hk == 0))" | bc -l)
+	printf '  -> keys %d/%d vs %d/%d; wall ratio %sx, cpu-per-key ratio %sx\n' \
+		"$kk" "$want" "$hk" "$want" "$(ratio "$kw" "$hw")" "$(ratio "$per_k" "$per_h")"
+done
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+
+start_sshd dflt
+measure "hostkeys scan -t ed25519 (default MaxStartups)" "$lab/hostkeys" scan -q -p "$port" -t ed25519 -f "$lab/hosts"
+measure "ssh-keyscan -t ed25519 (default MaxStartups)" ssh-keyscan -p "$port" -t ed25519 -f "$lab/hosts"
