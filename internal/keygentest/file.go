@@ -113,7 +113,6 @@ func File(r *rand.Rand, c *Corpus, lines int) []byte {
 	return b.Bytes()
 }
 
-
 // HostFile is like File, but every key line has a host field or options in
 // front, as in known_hosts files: with no bare keys, ssh-keygen -l never
 // prints a stale comment.
