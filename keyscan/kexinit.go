@@ -1,6 +1,7 @@
 package keyscan
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -117,9 +118,10 @@ const maxPreBanner = 64 << 10
 // x/crypto would only notice at the deadline or never: a first packet
 // announced too large, or too much data before the banner.
 type observer struct {
-	state     int // 0 banner, 1 first packet, 2 done
-	line      []byte
-	preBanner int // bytes before the banner line
+	state     int    // 0 banner, 1 first packet, 2 done
+	line      []byte // the current line's first 256 bytes
+	lineLen   int    // the current line's length so far
+	preBanner int    // bytes of complete lines so far
 	banner    string
 	pktLen    uint32
 	pkt       []byte
@@ -133,35 +135,29 @@ func (o *observer) feed(b []byte) error {
 	for len(b) > 0 && o.err == nil && o.state < 2 {
 		switch o.state {
 		case 0:
-			i := 0
-			for ; i < len(b); i++ {
-				c := b[i]
-				if c == '\n' {
-					break
-				}
-				if len(o.line) < 256 {
-					o.line = append(o.line, c)
-				}
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				i = len(b)
+			}
+			if room := 256 - len(o.line); room > 0 {
+				o.line = append(o.line, b[:min(i, room)]...)
+			}
+			o.lineLen += i
+			if o.preBanner+o.lineLen > maxPreBanner {
+				o.err = fmt.Errorf("%d bytes without an identification line", o.preBanner+o.lineLen)
+				continue
 			}
 			if i == len(b) {
-				o.preBanner += i
 				b = nil
-				if o.preBanner > maxPreBanner {
-					o.err = fmt.Errorf("%d bytes without an identification line", o.preBanner)
-				}
 				continue
 			}
 			b = b[i+1:]
 			line := strings.TrimSuffix(string(o.line), "\r")
-			o.line = o.line[:0]
+			o.preBanner += o.lineLen + 1
+			o.line, o.lineLen = o.line[:0], 0
 			if strings.HasPrefix(line, "SSH-") {
 				o.banner = line
 				o.state = 1
-				continue
-			}
-			o.preBanner += i + 1
-			if o.preBanner > maxPreBanner {
-				o.err = fmt.Errorf("%d bytes without an identification line", o.preBanner)
 			}
 		case 1:
 			if len(o.pkt) < 4 {

@@ -232,7 +232,7 @@ func splitHostPort(s string) (string, int, error) {
 // checkName rejects what cannot appear in a known_hosts host field.
 func checkName(s string) error {
 	for _, c := range s {
-		if c <= ' ' || c == 0x7f || c == ',' || c == '#' {
+		if c <= ' ' || c == 0x7f || c == ',' || c == '#' || c == '[' || c == ']' || c == '/' {
 			return fmt.Errorf("bad character %q in %q", c, s)
 		}
 	}
