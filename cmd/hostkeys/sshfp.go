@@ -27,8 +27,9 @@ func init() {
 }
 
 const sshfpUsage = `usage: hostkeys sshfp [-g] [-f KEYFILE]... NAME
-       hostkeys sshfp --check --keys FILE [--resolver ADDR]... [--trust ADDR]...
-                      [--validate] [--anchor FILE]... [--strict] [--json] HOST[:PORT]
+       hostkeys sshfp --check [--keys FILE | --connect ADDR] [--resolver ADDR]...
+                      [--trust ADDR]... [--validate] [--anchor FILE]... [--strict]
+                      [--json] HOST[:PORT]
 
 The first form prints the SSHFP resource records of each KEYFILE for the
 owner NAME, exactly as ssh-keygen -r NAME -f KEYFILE does. KEYFILE may be a
@@ -38,12 +39,16 @@ certificate gives the records of the key it certifies.
 
   -g        print the generic form (IN TYPE44 \# ...), as ssh-keygen -r -g
 
-The second form looks up HOST's SSHFP records and checks the host's keys,
-read from --keys FILE (a .pub or known_hosts file), against them. A record
+The second form fetches the host's keys from its SSH server (HOST:PORT,
+port 22 by default), looks up HOST's SSHFP records and checks the keys
+against them, printing each record's and each key's status. A record
 counts only if DNSSEC proves it: by default the AD bit of a resolver on
 loopback or named with --trust; with --validate, hostkeys validates the
 chain itself from the root trust anchors or those in --anchor files.
 
+  --keys FILE       read the host's keys from FILE (.pub or known_hosts;
+                    - is standard input) instead of scanning the server
+  --connect ADDR    scan the SSH server at ADDR (host:port) instead of HOST
   --resolver ADDR   DNS server, host or host:port (repeatable; default: the
                     nameservers of /etc/resolv.conf)
   --trust ADDR      also believe the AD bit of this resolver (repeatable)
@@ -79,6 +84,7 @@ func runSSHFP(e *env, args []string) int {
 	fs.Var(&files, "f", "")
 	fs.BoolVar(&o.check, "check", false, "")
 	fs.StringVar(&o.keys, "keys", "", "")
+	fs.StringVar(&o.connect, "connect", "", "")
 	fs.Var(&o.resolvers, "resolver", "")
 	fs.Var(&o.trusted, "trust", "")
 	fs.BoolVar(&o.validate, "validate", false, "")

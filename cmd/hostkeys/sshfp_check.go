@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/keyscan"
 	"github.com/hostkeys/hostkeys/sshfp"
 )
 
@@ -20,6 +21,7 @@ const defaultCheckTimeout = 10 * time.Second
 type checkOptions struct {
 	check     bool
 	keys      string
+	connect   string
 	resolvers stringList
 	trusted   stringList
 	validate  bool
@@ -66,34 +68,23 @@ type jsonSSHFPKey struct {
 }
 
 func runSSHFPCheck(e *env, host string, o *checkOptions) int {
-	if o.keys == "" {
-		e.errorf("sshfp: --check needs the host's keys")
-		e.hintf("give them with --keys FILE (a .pub or known_hosts file, or - for standard input)")
-		return exitUsage
-	}
-	r, closeFn, err := openInput(e, o.keys)
-	if err != nil {
-		e.errorf("%v", err)
-		return exitUsage
-	}
-	kf, err := fingerprint.ReadKeys(r, o.keys)
-	closeFn()
-	if err != nil {
-		e.errorf("%v", err)
-		return exitUsage
-	}
-	for _, inv := range kf.Invalid {
-		e.warnf("%s:%d: skipped: %s", inv.File, inv.Line, inv.Reason)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
 	var keys []ssh.PublicKey
-	for _, k := range kf.Keys {
-		if k.Marker == "" {
-			keys = append(keys, k.Key)
+	if o.keys != "" {
+		if o.connect != "" {
+			e.errorf("sshfp: --connect scans the host; it does not go with --keys")
+			return exitUsage
 		}
-	}
-	if len(keys) == 0 {
-		e.errorf("sshfp: %s holds no host key", o.keys)
-		return exitUsage
+		var status int
+		if keys, status = sshfpReadKeys(e, o.keys); keys == nil {
+			return status
+		}
+	} else {
+		var status int
+		if keys, status = sshfpScanKeys(ctx, e, host, o.connect); keys == nil {
+			return status
+		}
 	}
 
 	res := &sshfp.Resolver{Servers: o.resolvers, Trusted: o.trusted}
@@ -117,8 +108,6 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 	}
 	policy := sshfp.Policy{Strict: o.strict, AllowSHA1Only: o.sha1}
 
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
 	out := jsonSSHFPCheck{Host: host, Records: []jsonSSHFPRecord{}, Keys: []jsonSSHFPKey{}}
 	ans, err := res.Lookup(ctx, host)
 	if err != nil {
@@ -192,6 +181,64 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 		fmt.Fprintf(e.stdout, "%s %s: %s: %s\n", k.Type, k.SHA256, verdict, k.Reason)
 	}
 	return status
+}
+
+// sshfpReadKeys reads the host keys to check from a file.
+func sshfpReadKeys(e *env, file string) ([]ssh.PublicKey, int) {
+	r, closeFn, err := openInput(e, file)
+	if err != nil {
+		e.errorf("%v", err)
+		return nil, exitUsage
+	}
+	kf, err := fingerprint.ReadKeys(r, file)
+	closeFn()
+	if err != nil {
+		e.errorf("%v", err)
+		return nil, exitUsage
+	}
+	for _, inv := range kf.Invalid {
+		e.warnf("%s:%d: skipped: %s", inv.File, inv.Line, inv.Reason)
+	}
+	var keys []ssh.PublicKey
+	for _, k := range kf.Keys {
+		if k.Marker == "" {
+			keys = append(keys, k.Key)
+		}
+	}
+	if len(keys) == 0 {
+		e.errorf("sshfp: %s holds no host key", file)
+		return nil, exitUsage
+	}
+	return keys, exitOK
+}
+
+// sshfpScanKeys fetches the host keys with keyscan, from connect if set
+// (an address to dial instead of HOST), else from host.
+func sshfpScanKeys(ctx context.Context, e *env, host, connect string) ([]ssh.PublicKey, int) {
+	target := host
+	if connect != "" {
+		target = connect
+	}
+	ts, err := keyscan.ParseTarget(target)
+	if err != nil {
+		e.errorf("sshfp: %v", err)
+		return nil, exitUsage
+	}
+	if len(ts) != 1 {
+		e.errorf("sshfp: %q names %d hosts; --check takes one", target, len(ts))
+		return nil, exitUsage
+	}
+	res := (&keyscan.Scanner{}).ScanTarget(ctx, ts[0])
+	if err := res.Err(); err != nil {
+		e.errorf("sshfp: cannot fetch the host keys: %v", err)
+		e.hintf("give them with --keys FILE, or an address to scan with --connect ADDR")
+		return nil, exitFindings
+	}
+	keys := make([]ssh.PublicKey, 0, len(res.Keys))
+	for _, k := range res.Keys {
+		keys = append(keys, k.Key)
+	}
+	return keys, exitOK
 }
 
 // recordStatus says what a record is to the keys: "match" if it matches

@@ -5,14 +5,28 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/hostkeys/hostkeys/internal/testpeer"
+	"github.com/hostkeys/hostkeys/sshfp"
 	"github.com/hostkeys/hostkeys/sshfp/sshfptest"
 )
 
 // TestSSHFPCheckScripts runs testdata/sshfp/*.txt against a real DNSSEC
 // lab on loopback (nsd serving a signed zone, unbound validating it):
-// $RESOLVER is unbound, $AUTH is nsd, $ANCHOR the zone's DS file.
+// $RESOLVER is unbound, $AUTH is nsd, $ANCHOR the zone's DS file, and
+// $SSHD a real sshd whose keys the zone publishes as ssh.example.test.
 func TestSSHFPCheckScripts(t *testing.T) {
-	lab := sshfptest.Start(t, []string{
+	sshd := testpeer.StartSSHD(t, testpeer.ServerOptions{})
+	var sshdRecords []string
+	for _, k := range sshd.Keys {
+		recs, err := sshfp.ForKey("ssh", k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			sshdRecords = append(sshdRecords, r.String())
+		}
+	}
+	lab := sshfptest.Start(t, append(sshdRecords,
 		// The lab key of ../shared/research/sshfp.md.
 		"host IN SSHFP 4 1 0a66521d6a1fc35b2beb6df904251a0d14e25dc4",
 		"host IN SSHFP 4 2 da7d8aba7071d08eaa8954455d72a67cecc1d8a197bacd65e4ce4ebfbe7a0c71",
@@ -22,13 +36,14 @@ func TestSSHFPCheckScripts(t *testing.T) {
 		// An unknown fingerprint type beside the lab key's SHA-256.
 		"odd IN SSHFP 4 2 da7d8aba7071d08eaa8954455d72a67cecc1d8a197bacd65e4ce4ebfbe7a0c71",
 		"odd IN SSHFP 4 3 00112233445566778899aabbccddeeff",
-	}, sshfptest.Options{})
+	), sshfptest.Options{})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/sshfp",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("RESOLVER", lab.Resolver)
 			env.Setenv("AUTH", lab.Auth)
 			env.Setenv("ANCHOR", lab.AnchorFile)
+			env.Setenv("SSHD", sshd.Addr)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
