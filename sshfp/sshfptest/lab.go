@@ -26,6 +26,10 @@ import (
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 )
 
+// unboundVerbosity is raised by a test that checks where unbound sends
+// its queries.
+var unboundVerbosity = 1
+
 // Lab is a running nsd + unbound pair.
 type Lab struct {
 	// Zone is the signed zone, "example.test.".
@@ -148,16 +152,21 @@ zone:
 	outgoing-range: 64
 	num-queries-per-thread: 32
 	do-ip6: no
-	verbosity: 1
 	val-log-level: 2
 	trust-anchor-file: %q
+	verbosity: %d
 remote-control:
 	control-enable: no
 stub-zone:
 	name: "example.test"
 	stub-addr: 127.0.0.1@%d
+# Everything else goes to nsd too (and is refused), so that unbound never
+# asks the root servers, whatever the tests query.
+stub-zone:
+	name: "."
+	stub-addr: 127.0.0.1@%d
 `, resPort, resPort, dir, filepath.Join(runDir, "unbound.pid"), filepath.Join(runDir, "unbound.log"),
-		l.AnchorFile, authPort))
+		l.AnchorFile, unboundVerbosity, authPort, authPort))
 	start(t, unbound, "-d", "-c", filepath.Join(dir, "unbound.conf"))
 	waitFor(t, l.Resolver, "unbound", filepath.Join(runDir, "unbound.log"))
 	return l
