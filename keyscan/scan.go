@@ -131,7 +131,9 @@ type Result struct {
 	// Keys are the verified host keys (or certificates), in the order of
 	// KeyTypes.
 	Keys []Key
-	// NotOffered are the requested types the server does not advertise.
+	// NotOffered are the requested types the server does not advertise,
+	// or advertises but then declines by closing the connection during
+	// the key exchange (dropbear lists RSA algorithms without an RSA key).
 	NotOffered []KeyType
 	// Errors lists every failure, each an *[Error]: addresses that did not
 	// answer before one did, and key types that could not be fetched.
@@ -438,6 +440,12 @@ addrs:
 					r.NotOffered = append(r.NotOffered, kt)
 					return
 				}
+				if c.err.Kind == Closed && c.err.Stage == StageKex {
+					// Advertised but declined: dropbear lists the RSA
+					// algorithms without an RSA key, then hangs up.
+					r.NotOffered = append(r.NotOffered, kt)
+					return
+				}
 				r.Errors = append(r.Errors, c.err)
 				return
 			}
@@ -445,9 +453,14 @@ addrs:
 		}()
 	}
 	wg.Wait()
+	notOffered := r.NotOffered
+	r.NotOffered = nil
 	for _, kt := range types {
 		if k := keys[kt]; k != nil {
 			r.Keys = append(r.Keys, *k)
+		}
+		if slices.Contains(notOffered, kt) {
+			r.NotOffered = append(r.NotOffered, kt)
 		}
 	}
 	return r
