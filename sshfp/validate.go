@@ -42,6 +42,9 @@ type zoneKeys struct {
 	why     string
 }
 
+// maxCacheZones bounds the zones whose keys are cached.
+const maxCacheZones = 4096
+
 // maxChain bounds the number of zones between an answer and its anchor.
 const maxChain = 32
 
@@ -382,6 +385,17 @@ func (v *Validator) store(zone string, c zoneKeys) {
 	defer v.mu.Unlock()
 	if v.cache == nil {
 		v.cache = make(map[string]zoneKeys)
+	}
+	if len(v.cache) >= maxCacheZones {
+		now := v.now()
+		for z, e := range v.cache {
+			if !now.Before(e.expires) {
+				delete(v.cache, z)
+			}
+		}
+		if len(v.cache) >= maxCacheZones {
+			clear(v.cache)
+		}
 	}
 	v.cache[zone] = c
 }

@@ -1,0 +1,60 @@
+package sshfp
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRootAnchors(t *testing.T) {
+	var tags []uint16
+	for _, rr := range RootAnchors() {
+		ds := rr.(*dns.DS)
+		assert.Equal(t, ".", ds.Hdr.Name)
+		assert.Equal(t, uint8(dns.RSASHA256), ds.Algorithm)
+		assert.Equal(t, uint8(dns.SHA256), ds.DigestType)
+		assert.Len(t, ds.Digest, 64)
+		tags = append(tags, ds.KeyTag)
+	}
+	assert.Equal(t, []uint16{20326, 38696}, tags)
+	// The zero Validator uses them.
+	assert.Len(t, (&Validator{}).anchors(), 2)
+}
+
+func TestParseAnchors(t *testing.T) {
+	z := newZone(t, "example.test.")
+	text := z.ds().String() + "\n" + z.ksk.String() + "\n"
+	got, err := ParseAnchors(strings.NewReader(text), "anchors")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	ok, _ := introduces(got[0], z.ksk)
+	assert.True(t, ok, "DS anchor")
+	ok, _ = introduces(got[1], z.ksk)
+	assert.True(t, ok, "DNSKEY anchor")
+	ok, _ = introduces(got[0], z.zsk)
+	assert.False(t, ok)
+
+	for _, bad := range []string{"", "example.test. IN A 127.0.0.1", "example.test. IN DS nonsense"} {
+		_, err := ParseAnchors(strings.NewReader(bad), "anchors")
+		assert.Error(t, err, bad)
+	}
+}
+
+// TestRevokedKeyNotUsed: a key with the REVOKE flag introduces nothing.
+func TestRevokedKeyNotUsed(t *testing.T) {
+	w := newWorld(t)
+	r := w.validating(w.zone.ksk) // a DNSKEY anchor at the zone itself
+	a := lookup(t, r, "host.example.test")
+	assert.Equal(t, Secure, a.Security, a.Reason)
+
+	w2 := newWorld(t)
+	revoked := dns.Copy(w2.zone.ksk).(*dns.DNSKEY)
+	revoked.Flags |= dns.REVOKE
+	w2.zone.ksk = revoked // the key tag changes with the flag, as in RFC 5011
+	a = lookup(t, w2.validating(w2.zone.ksk), "host.example.test")
+	assert.Equal(t, Bogus, a.Security, a.Reason)
+	assert.Contains(t, a.Reason, "example.test.: no DNSKEY matches the trust anchor")
+}
