@@ -103,8 +103,12 @@ type Error struct {
 	// KeyType is the key type the connection asked for; empty for the
 	// first connection of a target, which asks for any requested type.
 	KeyType KeyType
-	// Elapsed is the time from the start of the connection to the failure.
+	// Elapsed is the time from the start of the (last) connection to the
+	// failure.
 	Elapsed time.Duration
+	// Attempts is the number of connections made: more than one when
+	// connections closed before the banner were retried.
+	Attempts int
 	// Err is the underlying error.
 	Err error
 }
@@ -114,8 +118,12 @@ func (e *Error) Error() string {
 	if e.KeyType != "" {
 		what = " (" + string(e.KeyType) + ")"
 	}
-	return fmt.Sprintf("keyscan: %s%s: %s during %s after %s: %v",
-		e.Addr, what, e.Kind.String(), e.Stage, e.Elapsed.Round(time.Millisecond), e.Err)
+	tries := ""
+	if e.Attempts > 1 {
+		tries = fmt.Sprintf(" (%d attempts)", e.Attempts)
+	}
+	return fmt.Sprintf("keyscan: %s%s: %s during %s after %s%s: %v",
+		e.Addr, what, e.Kind.String(), e.Stage, e.Elapsed.Round(time.Millisecond), tries, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

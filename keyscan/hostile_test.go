@@ -170,6 +170,9 @@ func TestHostileServers(t *testing.T) {
 			assert.Equal(t, s.stage.String(), e.Stage.String(), "%v", e)
 			assert.True(t, errors.Is(r.Err(), s.kind))
 			assert.LessOrEqual(t, e.Elapsed, timeout+200*time.Millisecond, "%v", e)
+			if s.kind == Closed && s.stage == StageBanner {
+				assert.Equal(t, 3, e.Attempts, "retried twice")
+			}
 			if s.fast {
 				assert.Less(t, e.Elapsed, timeout/2, "%v", e)
 			}

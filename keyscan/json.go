@@ -59,6 +59,7 @@ type jsonError struct {
 	Addr      string  `json:"addr,omitempty"`
 	KeyType   KeyType `json:"key_type,omitempty"`
 	ElapsedMS float64 `json:"elapsed_ms"`
+	Attempts  int     `json:"attempts,omitempty"`
 	Message   string  `json:"message"`
 }
 
@@ -107,7 +108,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		je := jsonError{Message: err.Error()}
 		var e *Error
 		if errors.As(err, &e) {
-			je.Kind, je.Stage, je.Addr, je.KeyType, je.ElapsedMS = e.Kind, e.Stage, e.Addr, e.KeyType, ms(e.Elapsed)
+			je.Kind, je.Stage, je.Addr, je.KeyType, je.ElapsedMS, je.Attempts = e.Kind, e.Stage, e.Addr, e.KeyType, ms(e.Elapsed), e.Attempts
 		}
 		j.Errors = append(j.Errors, je)
 	}

@@ -523,6 +523,9 @@ func (s *Scanner) grab(ctx context.Context, addr string, kt KeyType, algos []str
 	wait := s.backoff()
 	for attempt := 0; ; attempt++ {
 		c := s.attempt(ctx, addr, kt, algos)
+		if c.err != nil {
+			c.err.Attempts = attempt + 1
+		}
 		if c.err == nil || attempt >= s.retries() || c.err.Kind != Closed || c.err.Stage != StageBanner {
 			return c
 		}
