@@ -154,6 +154,14 @@ func TestBrokenAnswers(t *testing.T) {
 			w.srv.set(func(s *signServer) { s.badDS = true })
 			return w.validating()
 		}, Bogus, "no DNSKEY matches the DS (digest mismatch or wrong key)"},
+		{"DNSKEY RRset withheld", func(t *testing.T, w *world) *Resolver {
+			w.srv.set(func(s *signServer) { s.noDNSKEY = map[string]bool{"example.test.": true} })
+			return w.validating()
+		}, Bogus, "example.test. has a DS but no DNSKEY RRset"},
+		{"DNSKEY RRSIGs stripped", func(t *testing.T, w *world) *Resolver {
+			w.srv.set(func(s *signServer) { s.stripSigs = dns.TypeDNSKEY })
+			return w.validating()
+		}, Bogus, "DNSKEY: no valid RRSIG by a key the"},
 		{"unsigned delegation", func(t *testing.T, w *world) *Resolver {
 			w.srv.set(func(s *signServer) { s.noDS = map[string]bool{"example.test.": true} })
 			return w.validating()

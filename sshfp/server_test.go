@@ -70,6 +70,8 @@ type signServer struct {
 	badDS bool
 	// noDS answers DS queries for these zones with NODATA.
 	noDS map[string]bool
+	// noDNSKEY answers DNSKEY queries for these zones with NODATA.
+	noDNSKEY map[string]bool
 
 	queries atomic.Int64
 	tcp     atomic.Int64
@@ -170,6 +172,7 @@ func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	var rrset []dns.RR
 	var sig *dns.RRSIG
 	switch {
+	case q.Qtype == dns.TypeDNSKEY && name == z.name && s.noDNSKEY[name]:
 	case q.Qtype == dns.TypeDNSKEY && name == z.name:
 		rrset = []dns.RR{z.ksk, z.zsk}
 		sig = s.sign(z, z.ksk, z.kskPriv, rrset)

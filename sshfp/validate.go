@@ -187,9 +187,6 @@ func (v *Validator) zoneKeys(ctx context.Context, q *querier, zone string, depth
 		return nil, Insecure, fmt.Sprintf("%s DNSKEY: %v", zone, err)
 	}
 	keySet := rrsetOf(resp.Answer, zone, dns.TypeDNSKEY)
-	if len(keySet) == 0 {
-		return nil, Insecure, fmt.Sprintf("%s has no DNSKEY RRset", zone)
-	}
 	// The DS records or anchors that may introduce this zone's keys.
 	var (
 		entry   []dns.RR
@@ -228,6 +225,9 @@ func (v *Validator) zoneKeys(ctx context.Context, q *querier, zone string, depth
 		if c, ok := v.cached(parentOf(dsResp.Answer, dsSet)); ok {
 			expires = minTime(expires, c.expires)
 		}
+	}
+	if len(keySet) == 0 {
+		return nil, Bogus, fmt.Sprintf("%s has a %s but no DNSKEY RRset", zone, via)
 	}
 	// Entry keys: DNSKEYs of the zone that an anchor or DS names.
 	var keys, entryKeys []*dns.DNSKEY
