@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"testing"
@@ -216,4 +217,24 @@ func TestCancel(t *testing.T) {
 	for _, r := range got {
 		assert.True(t, errors.Is(r.Err(), Canceled), "%v", r.Err())
 	}
+}
+
+// TestEveryResolvedAddress: a name that resolves to several addresses has
+// each tried until one answers (ssh-keyscan tries only the first).
+func TestEveryResolvedAddress(t *testing.T) {
+	good := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
+	s := &Scanner{LookupNetIP: func(ctx context.Context, network, host string) ([]netip.Addr, error) {
+		if host != "web1.example" {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}
+		return []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.1")}, nil
+	}}
+	r := s.ScanTarget(context.Background(), Target{Hosts: []string{"nowhere.example", "web1.example"}, Port: good.Port})
+	require.Len(t, r.Keys, 1, "%v", r.Errors)
+	assert.Equal(t, "web1.example", r.Host)
+	assert.Equal(t, "127.0.0.1:"+strconv.Itoa(good.Port), r.Addr)
+	require.Len(t, r.Errors, 2)
+	assert.True(t, errors.Is(r.Errors[0], Unresolved), "%v", r.Errors[0])
+	assert.True(t, errors.Is(r.Errors[1], Refused), "%v", r.Errors[1])
+	assert.Equal(t, []string{"nowhere.example", "web1.example"}, r.Target.OutputNames())
 }

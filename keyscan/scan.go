@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"sync"
@@ -63,9 +64,10 @@ type Scanner struct {
 	// Dial, host names are passed to it unresolved.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	// Resolver looks up host names when Dial is nil; nil means
-	// net.DefaultResolver.
-	Resolver *net.Resolver
+	// LookupNetIP resolves host names when Dial is nil (network is "ip",
+	// "ip4" or "ip6"); nil means net.DefaultResolver.LookupNetIP. Every
+	// address it returns is tried in turn until one answers.
+	LookupNetIP func(ctx context.Context, network, host string) ([]netip.Addr, error)
 
 	// KeyExchanges is the key-exchange proposal; nil means
 	// [DefaultKeyExchanges], plus [LegacyKeyExchanges] when
@@ -475,9 +477,9 @@ func (s *Scanner) resolve(ctx context.Context, host string, port int) ([]string,
 	if ip := net.ParseIP(host); ip != nil {
 		return []string{net.JoinHostPort(host, p)}, nil
 	}
-	res := s.Resolver
-	if res == nil {
-		res = net.DefaultResolver
+	lookup := s.LookupNetIP
+	if lookup == nil {
+		lookup = net.DefaultResolver.LookupNetIP
 	}
 	lctx, cancel := context.WithTimeout(ctx, s.timeout())
 	defer cancel()
@@ -489,7 +491,7 @@ func (s *Scanner) resolve(ctx context.Context, host string, port int) ([]string,
 	case "tcp6":
 		ipNet = "ip6"
 	}
-	ips, err := res.LookupNetIP(lctx, ipNet, host)
+	ips, err := lookup(lctx, ipNet, host)
 	if err == nil && len(ips) == 0 {
 		err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
 	}

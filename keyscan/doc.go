@@ -1,0 +1,52 @@
+// Package keyscan collects SSH host keys from live servers, as ssh-keyscan
+// does, but verified, bounded and reported.
+//
+// # Scanning
+//
+// A [Scanner] with its zero value is ready to use:
+//
+//	targets, err := keyscan.ParseTarget("web1.example,192.0.2.10:2222 web1")
+//	s := &keyscan.Scanner{Timeout: 5 * time.Second}
+//	err = s.Scan(ctx, targets, func(r *keyscan.Result) {
+//		for _, k := range r.Keys { ... }       // verified keys
+//		for _, e := range r.Errors { ... }     // every failure, typed
+//	})
+//
+// For each target the scanner connects to the first address that answers
+// (trying the next one of an addrlist, and every address a name resolves
+// to, when one is refused or times out). That first connection reads the
+// server's KEXINIT, which lists the host-key algorithms it offers, and
+// fetches one key. The other requested types that the server offers are
+// then fetched in parallel, one connection each; types it does not offer
+// cost nothing and are listed in [Result.NotOffered].
+//
+// # What a key means
+//
+// A key in [Result.Keys] has been proved: x/crypto/ssh verified the
+// server's signature of the key exchange before handing the key over, and
+// the connection ends there, before any authentication. (ssh-keyscan prints
+// keys without checking the signature.) A scan still does not say that a
+// key is the right one: deciding trust is the caller's business.
+//
+// # Failures
+//
+// Every failure is an *[Error] with a [Kind] (refused, timeout, closed by
+// peer, no common algorithm, protocol error, ...) and the [Stage] it
+// happened in; errors.Is(err, keyscan.Timeout) works. Nothing is dropped
+// silently.
+//
+// # Limits
+//
+// Each connection has an absolute deadline ([Scanner.Timeout]) covering
+// TCP connect, banner and key exchange, and reads at most
+// [Scanner.MaxBytes]: a tarpit, a partial banner, an endless pre-banner
+// stream or a stalled key exchange costs one deadline at most, in parallel
+// with the other targets. [Scanner.Concurrency] bounds connections in all
+// and [Scanner.PerHost] per address, by default under sshd's MaxStartups;
+// connections closed before the banner are retried with backoff.
+//
+// # Output
+//
+// [KnownHostsLines], [SSHFPLines] and [CommentLine] format keys as
+// ssh-keyscan prints them (plain, -H, -D); a [Result] marshals to JSON.
+package keyscan
