@@ -35,7 +35,8 @@ type Options struct {
 type DB struct {
 	files    []*File
 	entries  []*Entry           // every entry of every file, in order
-	index    map[string][]int32 // lowercased literal name -> entries
+	index    map[string]int32   // lowercased literal name -> first entry
+	more     map[string][]int32 // names of several entries -> the others
 	patterns []int32            // plain host fields with * ? or !
 	hashed   []hashedRef        // hashed names that can match
 	opts     Options
@@ -76,12 +77,18 @@ func OpenOptions(opts Options, files ...string) (*DB, error) {
 // New makes a DB of parsed files. The files must not be modified while
 // the DB is in use.
 func New(opts Options, files ...*File) *DB {
-	db := &DB{files: files, opts: opts, index: map[string][]int32{}}
-	n := 0
+	n, hashed := 0, 0
 	for _, f := range files {
 		n += len(f.Lines)
+		for i := range f.Lines {
+			if e := f.Lines[i].Entry; e != nil && e.hashed != nil {
+				hashed++
+			}
+		}
 	}
+	db := &DB{files: files, opts: opts, index: make(map[string]int32, 2*(n-hashed)), more: map[string][]int32{}}
 	db.entries = make([]*Entry, 0, n)
+	db.hashed = make([]hashedRef, 0, hashed)
 	for _, f := range files {
 		for i := range f.Lines {
 			if e := f.Lines[i].Entry; e != nil {
@@ -98,18 +105,15 @@ func (db *DB) add(e *Entry) {
 	switch {
 	case e.hashed != nil:
 		if e.hashed.canonical {
-			db.hashed = append(db.hashed, hashedRef{
-				st:  newHMACState(e.hashed.salt[:]),
-				sum: sumWords(&e.hashed.sum),
-				seq: seq,
-			})
+			db.hashed = append(db.hashed, hashedRef{st: e.hashed.st, sum: e.hashed.sum, seq: seq})
 		}
 	case e.hostErr != "":
 	case hasWildcard(e.Hosts):
 		db.patterns = append(db.patterns, seq)
 	default:
 		hosts := e.Hosts
-		var names []string
+		var buf [8]string
+		names := buf[:0]
 		for i := 0; i < len(hosts); {
 			j := i
 			for j < len(hosts) && hosts[j] != ',' {
@@ -129,7 +133,11 @@ func (db *DB) add(e *Entry) {
 			if slices.Contains(names[:k], names[k]) {
 				continue
 			}
-			db.index[names[k]] = append(db.index[names[k]], seq)
+			if _, dup := db.index[names[k]]; dup {
+				db.more[names[k]] = append(db.more[names[k]], seq)
+			} else {
+				db.index[names[k]] = seq
+			}
 		}
 	}
 }
@@ -154,7 +162,10 @@ func (db *DB) Lookup(name string) []*Entry {
 func (db *DB) match(name string) []int32 {
 	q := lowerASCII(name)
 	var seqs []int32
-	seqs = append(seqs, db.index[q]...)
+	if s, ok := db.index[q]; ok {
+		seqs = append(seqs, s)
+		seqs = append(seqs, db.more[q]...)
+	}
 	for _, s := range db.patterns {
 		if matchList(q, db.entries[s].Hosts) == matched {
 			seqs = append(seqs, s)
@@ -200,11 +211,10 @@ func (db *DB) matchHashed(name string) []int32 {
 }
 
 func scanHashed(refs []hashedRef, tail []byte, out []int32) []int32 {
-	var got [5]uint32
+	var c sha1Blocks
 	for i := range refs {
 		r := &refs[i]
-		r.st.sum(tail, &got)
-		if got == r.sum {
+		if r.st.sum(&c, tail) == r.sum {
 			out = append(out, r.seq)
 		}
 	}
@@ -466,7 +476,7 @@ func checkKey(entries []*Entry, key ssh.PublicKey) (status, *Entry) {
 			}
 			continue
 		}
-		if bytes.Equal(blob, e.blob) {
+		if bytes.Equal(blob, e.parseKey().blob) {
 			st, found = hostOK, e
 			break
 		}
@@ -492,10 +502,11 @@ func checkKey(entries []*Entry, key ssh.PublicKey) (status, *Entry) {
 // equalPublic is sshkey_equal_public: the public keys are the same, a
 // certificate standing for its plain key.
 func equalPublic(plainBlob []byte, e *Entry) bool {
-	if c, ok := e.key.(*ssh.Certificate); ok {
+	p := e.parseKey()
+	if c, ok := p.key.(*ssh.Certificate); ok {
 		return bytes.Equal(plainBlob, c.Key.Marshal())
 	}
-	return bytes.Equal(plainBlob, e.blob)
+	return bytes.Equal(plainBlob, p.blob)
 }
 
 // certValid is sshkey_cert_check_host: a host certificate, valid now,

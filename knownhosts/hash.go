@@ -4,9 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
+	"encoding"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"reflect"
+	"strings"
+	"unsafe"
 )
 
 // hashMagic starts a hashed host name: |1|base64(salt)|base64(hmac).
@@ -15,7 +20,9 @@ const hashMagic = "|1|"
 // hashedName is a parsed |1|salt|hmac host field.
 type hashedName struct {
 	salt [sha1.Size]byte
-	sum  [sha1.Size]byte
+	// st holds the HMAC states for the salt, computed once at load.
+	st  hmacState
+	sum [5]uint32
 	// canonical is false when the field is not exactly the form OpenSSH
 	// writes (padding, stray blanks, a comma list, ...): OpenSSH compares
 	// the whole field with the form it computes, so such a field never
@@ -37,17 +44,20 @@ func parseHashed(field string) (*hashedName, error) {
 	if end == 0 || end > 1024 {
 		return nil, errors.New("hashed host name has a bad salt length")
 	}
-	salt, ok := b64pton(rest[:end], 256)
-	if !ok || len(salt) != sha1.Size {
+	h := &hashedName{}
+	n, ok := b64pton(rest[:end], h.salt[:])
+	if !ok || n != sha1.Size {
 		return nil, errors.New("hashed host name has a bad salt")
 	}
-	h := &hashedName{}
-	copy(h.salt[:], salt)
-	// The field matches only if it is exactly what host_hash prints.
+	h.st = newHMACState(h.salt[:])
+	// The field matches only if it is exactly what host_hash prints: a
+	// 28-byte salt (b64pton checked the padding and spare bits, so the
+	// text is canonical unless it has blanks) and a 28-byte digest.
 	sumText := rest[end+1:]
-	if rest[:end] == base64.StdEncoding.EncodeToString(salt) && len(sumText) == 28 {
-		if sum, err := base64.StdEncoding.Strict().DecodeString(sumText); err == nil && len(sum) == sha1.Size {
-			copy(h.sum[:], sum)
+	var sum [sha1.Size]byte
+	if end == 28 && len(sumText) == 28 && !strings.ContainsAny(rest[:end], " \t\n\v\f\r") {
+		if m, ok := b64pton(sumText, sum[:]); ok && m == sha1.Size && sumText[27] == '=' && !strings.ContainsAny(sumText, " \t\n\v\f\r") {
+			h.sum = sumWords(&sum)
 			h.canonical = true
 		}
 	}
@@ -63,16 +73,33 @@ func indexByte(s string, c byte) int {
 	return -1
 }
 
-// b64pton decodes base64 as OpenBSD's b64_pton does for OpenSSH: blanks
-// (isspace) are skipped anywhere, padding must be right, bits past the
-// last byte must be zero, and the result must fit in max-1 bytes.
-func b64pton(s string, max int) ([]byte, bool) {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	out := make([]byte, 0, len(s)*3/4+1)
+var b64val = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
+		t[c] = int8(i)
+	}
+	return t
+}()
+
+// b64pton decodes base64 into dst as OpenBSD's b64_pton does for
+// OpenSSH: blanks (isspace) are skipped anywhere, padding must be right,
+// and bits past the last byte must be zero. It fails when the result
+// does not fit in dst; callers that accept one size only pass a buffer of
+// that size (OpenSSH fails the same inputs, by length or by overflow).
+func b64pton(s string, dst []byte) (int, bool) {
 	var acc uint32
-	state := 0
-	i := 0
+	n, state, i := 0, 0, 0
 	sawPad := false
+	put := func(b byte) bool {
+		if n >= len(dst) {
+			return false
+		}
+		dst[n] = b
+		n++
+		return true
+	}
 	for ; i < len(s); i++ {
 		c := s[i]
 		if isCSpace(c) {
@@ -83,22 +110,21 @@ func b64pton(s string, max int) ([]byte, bool) {
 			i++
 			break
 		}
-		v := indexByte(alphabet, c)
+		v := b64val[c]
 		if v < 0 {
-			return nil, false
+			return 0, false
 		}
 		acc = acc<<6 | uint32(v)
 		state++
 		if state == 4 {
-			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+			if !put(byte(acc>>16)) || !put(byte(acc>>8)) || !put(byte(acc)) {
+				return 0, false
+			}
 			acc, state = 0, 0
-		}
-		if len(out)+state*6/8+1 > max { // the C code refuses to write past its buffer
-			return nil, false
 		}
 	}
 	if !sawPad {
-		return out, state == 0
+		return n, state == 0
 	}
 	skip := func() {
 		for i < len(s) && isCSpace(s[i]) {
@@ -107,24 +133,24 @@ func b64pton(s string, max int) ([]byte, bool) {
 	}
 	switch state {
 	case 0, 1:
-		return nil, false
+		return 0, false
 	case 2:
 		skip()
 		if i >= len(s) || s[i] != '=' {
-			return nil, false
+			return 0, false
 		}
 		i++
 		skip()
-		if i != len(s) || acc&0xf != 0 {
-			return nil, false
+		if i != len(s) || acc&0xf != 0 || !put(byte(acc>>4)) {
+			return 0, false
 		}
-		return append(out, byte(acc>>4)), true
+		return n, true
 	default: // 3
 		skip()
-		if i != len(s) || acc&0x3 != 0 {
-			return nil, false
+		if i != len(s) || acc&0x3 != 0 || !put(byte(acc>>10)) || !put(byte(acc>>2)) {
+			return 0, false
 		}
-		return append(out, byte(acc>>10), byte(acc>>2)), true
+		return n, true
 	}
 }
 
@@ -156,40 +182,121 @@ type hmacState struct {
 	inner, outer [5]uint32
 }
 
-func newHMACState(key []byte) hmacState {
-	var pad [64]byte
-	copy(pad[:], key) // keys here are 20 bytes, shorter than a block
-	var st hmacState
-	var ip, op [64]byte
-	for i := range pad {
-		ip[i] = pad[i] ^ 0x36
-		op[i] = pad[i] ^ 0x5c
-	}
-	st.inner = sha1Init
-	sha1Block(&st.inner, ip[:])
-	st.outer = sha1Init
-	sha1Block(&st.outer, op[:])
-	return st
-}
-
 var sha1Init = [5]uint32{0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0}
 
-// sum computes HMAC-SHA1(key, msg) from the precomputed states. tail is
-// the padded message after the key block, prepared once per lookup by
-// prepareTail; it is one block for names up to 55 bytes.
-func (st *hmacState) sum(tail []byte, out *[5]uint32) {
-	h := st.inner
-	for b := 0; b < len(tail); b += 64 {
-		sha1Block(&h, tail[b:b+64])
+func newHMACState(key []byte) hmacState {
+	var ip, op [64]byte
+	copy(ip[:], key) // keys here are 20 bytes, shorter than a block
+	copy(op[:], key)
+	for i := range ip {
+		ip[i] ^= 0x36
+		op[i] ^= 0x5c
 	}
-	var blk [64]byte
+	var c sha1Blocks
+	return hmacState{inner: c.run(&sha1Init, ip[:]), outer: c.run(&sha1Init, op[:])}
+}
+
+// sha1Blocks runs SHA-1's compression function from a given state over
+// whole blocks. crypto/sha1 does not export it, but its digest fed whole
+// blocks runs exactly that, with the CPU's SHA instructions where there
+// are some. The state goes in and out through the digest's fields when
+// their layout is the one checked at start-up (a few nanoseconds), and
+// through UnmarshalBinary and AppendBinary otherwise.
+type sha1Blocks struct {
+	d   hash.Hash
+	raw *sha1Digest // d's fields, if directLayout
+	u   encoding.BinaryUnmarshaler
+	a   encoding.BinaryAppender
+	in  [96]byte
+	out [96]byte
+	blk [64]byte // the outer block of an HMAC
+}
+
+// sha1Digest mirrors crypto/sha1's digest struct.
+type sha1Digest struct {
+	h   [5]uint32
+	x   [64]byte
+	nx  int
+	len uint64
+}
+
+// directLayout reports whether crypto/sha1's digest has the fields of
+// sha1Digest, at the same offsets, so that its state can be set and read
+// in place.
+var directLayout = func() bool {
+	t := reflect.TypeOf(sha1.New())
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	t = t.Elem()
+	m := reflect.TypeOf(sha1Digest{})
+	if t.NumField() != m.NumField() || t.Size() != m.Size() {
+		return false
+	}
+	for i := 0; i < m.NumField(); i++ {
+		a, b := t.Field(i), m.Field(i)
+		if a.Name != b.Name || a.Offset != b.Offset || a.Type.Kind() != b.Type.Kind() || a.Type.Size() != b.Type.Size() {
+			return false
+		}
+	}
+	return true
+}()
+
+func (c *sha1Blocks) init() {
+	c.d = sha1.New()
+	c.u = c.d.(encoding.BinaryUnmarshaler)
+	c.a = c.d.(encoding.BinaryAppender)
+	copy(c.in[:], "sha\x01") // crypto/sha1's marshaled-state magic
+	if directLayout {
+		c.raw = (*sha1Digest)((*[2]unsafe.Pointer)(unsafe.Pointer(&c.d))[1])
+	}
+}
+
+func (c *sha1Blocks) run(h *[5]uint32, blocks []byte) [5]uint32 {
+	if c.d == nil {
+		c.init()
+	}
+	if c.raw != nil {
+		c.raw.h, c.raw.nx = *h, 0
+		c.d.Write(blocks)
+		return c.raw.h
+	}
+	return c.runPortable(h, blocks)
+}
+
+func (c *sha1Blocks) runPortable(h *[5]uint32, blocks []byte) [5]uint32 {
+	for i, v := range h {
+		binary.BigEndian.PutUint32(c.in[4+4*i:], v)
+	}
+	// c.in[24:88] is the (empty) pending block; the length 0 says that
+	// nothing is pending.
+	if err := c.u.UnmarshalBinary(c.in[:]); err != nil {
+		panic("knownhosts: crypto/sha1 state format changed: " + err.Error())
+	}
+	c.d.Write(blocks)
+	b, err := c.a.AppendBinary(c.out[:0])
+	if err != nil || len(b) < 24 {
+		panic("knownhosts: crypto/sha1 state format changed")
+	}
+	var r [5]uint32
+	for i := range r {
+		r[i] = binary.BigEndian.Uint32(b[4+4*i:])
+	}
+	return r
+}
+
+// sum computes HMAC-SHA1(key, msg) from the precomputed states. tail is
+// the padded message after the key block, made once per lookup by
+// prepareTail; it is one block for names up to 55 bytes.
+func (st *hmacState) sum(c *sha1Blocks, tail []byte) [5]uint32 {
+	h := c.run(&st.inner, tail)
+	blk := &c.blk
 	for i, v := range h {
 		binary.BigEndian.PutUint32(blk[i*4:], v)
 	}
 	blk[20] = 0x80
 	binary.BigEndian.PutUint64(blk[56:], (64+20)*8)
-	*out = st.outer
-	sha1Block(out, blk[:])
+	return c.run(&st.outer, blk[:])
 }
 
 // prepareTail pads msg as SHA-1 does, for a message that follows one

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/crypto/ssh"
 
@@ -82,11 +85,15 @@ type Entry struct {
 	hashed  *hashedName // for Hosts starting with '|' and a valid salt
 	hostErr string      // why a '|' host field is unusable, if it is
 
-	keyOnce sync.Once
+	parsed atomic.Pointer[parsedKey] // set on first use
+}
+
+// parsedKey is an entry's key, parsed on first use.
+type parsedKey struct {
 	key     ssh.PublicKey
 	blob    []byte
 	comment string
-	keyErr  error
+	err     error
 }
 
 // IsHashed reports whether the host field is a hashed name (it starts
@@ -113,27 +120,34 @@ func (e *Entry) KeyType() string {
 // x/crypto cannot use (ssh-dss, unknown types) come back as
 // *fingerprint.OpaqueKey.
 func (e *Entry) Key() (ssh.PublicKey, error) {
-	e.parseKey()
-	return e.key, e.keyErr
+	p := e.parseKey()
+	return p.key, p.err
 }
 
 // Comment returns the text after the key, or "" if the key does not
 // parse.
 func (e *Entry) Comment() string {
-	e.parseKey()
-	return e.comment
+	return e.parseKey().comment
 }
 
-func (e *Entry) parseKey() {
-	e.keyOnce.Do(func() {
-		text := strings.TrimSuffix(e.KeyText, "\r")
-		key, rest, err := fingerprint.ParseKeyText(text)
-		if err != nil {
-			e.keyErr = &LineError{e.File, e.Line, strings.TrimPrefix(err.Error(), "fingerprint: ")}
-			return
-		}
-		e.key, e.comment, e.blob = key, rest, key.Marshal()
-	})
+// parseKey parses the key once; concurrent first calls may both parse,
+// and one result wins.
+func (e *Entry) parseKey() *parsedKey {
+	if p := e.parsed.Load(); p != nil {
+		return p
+	}
+	p := &parsedKey{}
+	text := strings.TrimSuffix(e.KeyText, "\r")
+	key, rest, err := fingerprint.ParseKeyText(text)
+	if err != nil {
+		p.err = &LineError{e.File, e.Line, strings.TrimPrefix(err.Error(), "fingerprint: ")}
+	} else {
+		p.key, p.comment, p.blob = key, rest, key.Marshal()
+	}
+	if e.parsed.CompareAndSwap(nil, p) {
+		return p
+	}
+	return e.parsed.Load()
 }
 
 // usable reports whether ssh loads this entry: host field and key parse,
@@ -142,8 +156,8 @@ func (e *Entry) usable() bool {
 	if e.hostErr != "" {
 		return false
 	}
-	e.parseKey()
-	return e.keyErr == nil && fingerprint.OpenSSHKnows(e.key)
+	p := e.parseKey()
+	return p.err == nil && fingerprint.OpenSSHKnows(p.key)
 }
 
 // String returns the line as written.
@@ -179,7 +193,7 @@ func Parse(r io.Reader, name string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("knownhosts: %s: %w", name, err)
 	}
-	return parseData(string(data), name), nil
+	return parseData(bytesToString(data), name), nil
 }
 
 // ParseFile reads and parses the named file.
@@ -188,22 +202,74 @@ func ParseFile(name string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := parseData(string(data), name)
+	f := parseData(bytesToString(data), name)
 	f.read = st
 	return f, nil
 }
 
+// parallelParseSize is the file size from which parsing is spread over
+// the cores.
+const parallelParseSize = 1 << 20
+
 func parseData(data, name string) *File {
 	f := &File{Name: name}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		f.NoFinalNewline = true
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(data) < parallelParseSize || workers < 2 {
+		f.Lines = make([]Line, countLines(data))
+		parseChunk(data, name, 1, f.Lines)
+		return f
+	}
+	// Cut the data at line ends into one chunk per core; each chunk fills
+	// its own part of f.Lines.
+	var chunks []string
+	for rest := data; rest != ""; {
+		n := min(len(data)/workers+1, len(rest))
+		if i := strings.IndexByte(rest[n-1:], '\n'); i >= 0 {
+			n += i
+		} else {
+			n = len(rest)
+		}
+		chunks = append(chunks, rest[:n])
+		rest = rest[n:]
+	}
+	counts := make([]int, len(chunks))
+	total := 0
+	for i, c := range chunks {
+		counts[i] = countLines(c)
+		total += counts[i]
+	}
+	f.Lines = make([]Line, total)
+	var wg sync.WaitGroup
+	first := 0
+	for i, c := range chunks {
+		out := f.Lines[first : first+counts[i]]
+		wg.Add(1)
+		go func(c string, num int) {
+			defer wg.Done()
+			parseChunk(c, name, num, out)
+		}(c, first+1)
+		first += counts[i]
+	}
+	wg.Wait()
+	return f
+}
+
+func countLines(data string) int {
 	n := strings.Count(data, "\n")
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		n++
-		f.NoFinalNewline = true
 	}
-	f.Lines = make([]Line, 0, n)
-	// Entries are allocated in chunks: one allocation per 256 lines.
+	return n
+}
+
+// parseChunk parses the lines of data, numbered from num, into out.
+func parseChunk(data, name string, num int, out []Line) {
+	// Entries are allocated in chunks: one allocation per 256 entries.
 	var pool []Entry
-	for num := 1; len(data) > 0; num++ {
+	for k := range out {
 		var text string
 		if i := strings.IndexByte(data, '\n'); i >= 0 {
 			text, data = data[:i], data[i+1:]
@@ -213,21 +279,20 @@ func parseData(data, name string) *File {
 		if len(pool) == 0 {
 			pool = make([]Entry, 256)
 		}
-		l := Line{Num: num, Text: text}
+		l := Line{Num: num + k, Text: text}
 		e := &pool[0]
 		if kind, reason := parseLine(text, e); kind == EntryLine {
 			pool = pool[1:]
-			e.File, e.Line = name, num
+			e.File, e.Line = name, l.Num
 			l.Kind, l.Entry = EntryLine, e
 		} else {
 			l.Kind = kind
 			if kind == InvalidLine {
-				l.Err = &LineError{name, num, reason}
+				l.Err = &LineError{name, l.Num, reason}
 			}
 		}
-		f.Lines = append(f.Lines, l)
+		out[k] = l
 	}
-	return f
 }
 
 // parseLine classifies a line as OpenSSH's hostkeys_foreach_file does and
@@ -421,9 +486,37 @@ func readWithState(name string) ([]byte, *fileState, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("knownhosts: %w", err)
 	}
-	data, err := io.ReadAll(fh)
+	data := make([]byte, 0, fi.Size()+1)
+	data, err = readAll(fh, data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("knownhosts: %s: %w", name, err)
 	}
 	return data, newFileState(fi, data), nil
+}
+
+// bytesToString turns a buffer that is never written again into a string
+// without copying it: a large file is held once, and lines and fields are
+// substrings of it.
+func bytesToString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// readAll reads r to the end into buf, which is sized for the file.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }

@@ -2,9 +2,9 @@ package knownhosts
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,12 +14,25 @@ import (
 // fileState is what a file was when it was read: Save refuses to replace
 // a file whose content has changed since.
 type fileState struct {
-	sum  [sha256.Size]byte
+	sum  uint64
+	size int
 	mode fs.FileMode
 }
 
+// contentSeed keys contentSum; it is the same for the whole process.
+var contentSeed = maphash.MakeSeed()
+
+// contentSum tells file contents apart. It is not a cryptographic hash,
+// which would cost as much as parsing a large file: it detects that
+// another writer changed the file, not an attacker.
+func contentSum(data []byte) uint64 { return maphash.Bytes(contentSeed, data) }
+
 func newFileState(fi fs.FileInfo, data []byte) *fileState {
-	return &fileState{sum: sha256.Sum256(data), mode: fi.Mode().Perm()}
+	return &fileState{sum: contentSum(data), size: len(data), mode: fi.Mode().Perm()}
+}
+
+func (st *fileState) same(data []byte) bool {
+	return len(data) == st.size && contentSum(data) == st.sum
 }
 
 // ErrChanged is returned (wrapped) by [File.Save] when the file on disk
@@ -65,7 +78,7 @@ func (f *File) Save(opts *SaveOptions) error {
 	}
 	switch {
 	case f.read != nil:
-		if !exists || sha256.Sum256(cur) != f.read.sum {
+		if !exists || !f.read.same(cur) {
 			return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
 		}
 	case exists && len(cur) > 0:
@@ -80,7 +93,7 @@ func (f *File) Save(opts *SaveOptions) error {
 	if err := writeReplace(f.Name, data, mode, opts.Backup && exists); err != nil {
 		return err
 	}
-	f.read = &fileState{sum: sha256.Sum256(data), mode: mode}
+	f.read = &fileState{sum: contentSum(data), size: len(data), mode: mode}
 	return nil
 }
 
@@ -180,7 +193,7 @@ func Edit(name string, opts *SaveOptions, fn func(f *File) error) error {
 		switch {
 		case err == nil:
 			f = parseData(string(data), name)
-			f.read = &fileState{sum: sha256.Sum256(data)}
+			f.read = &fileState{sum: contentSum(data), size: len(data)}
 		case errors.Is(err, fs.ErrNotExist):
 			f = &File{Name: name}
 		default:

@@ -93,10 +93,9 @@ func TestV5Hashed(t *testing.T) {
 		assert.Equal(t, want, hashWithSalt(name, salt), name)
 		h, err := parseHashed(want)
 		require.NoError(t, err)
-		st := newHMACState(h.salt[:])
-		var got [5]uint32
-		st.sum(prepareTail(name), &got)
-		assert.Equal(t, sumWords(&h.sum), got, name)
+		var c sha1Blocks
+		assert.Equal(t, h.sum, h.st.sum(&c, prepareTail(name)), name)
+		assert.True(t, h.canonical)
 	}
 	f := parseString(t, "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|nnUK16ANsXd3hL31YfAkGOluSjU= "+k1+"\n"+
 		"|1|AAECAwQFBgcICQoLDA0ODxAREhM=|VfQtkcq94aXG5j/BXTSTDxs+SUs= "+kEC+"\n")

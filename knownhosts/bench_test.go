@@ -1,0 +1,192 @@
+package knownhosts
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/hostkeys/hostkeys/knownhosts/internal/khgen"
+)
+
+const benchLines = 100_000
+
+var (
+	benchOnce sync.Once
+	benchPath string
+	benchKeys *khgen.Keys
+)
+
+// benchFile writes the generated 100,000-line file once per process: half
+// hashed, with [host]:port names, comma lists, wildcards and markers.
+func benchFile(tb testing.TB) (string, *khgen.Keys) {
+	benchOnce.Do(func() {
+		r := rand.New(rand.NewPCG(7, 7))
+		g := &khgen.Gen{R: r, Keys: khgen.NewKeys(r)}
+		dir, err := os.MkdirTemp("", "knownhosts-bench")
+		if err != nil {
+			panic(err)
+		}
+		benchPath = filepath.Join(dir, "known_hosts")
+		if err := os.WriteFile(benchPath, []byte(g.Big(benchLines)), 0o644); err != nil {
+			panic(err)
+		}
+		benchKeys = g.Keys
+	})
+	return benchPath, benchKeys
+}
+
+// benchQuery is a host and the key the file has for it: the last plain
+// entry, the last hashed entry, or a miss.
+type benchQuery struct {
+	name, addr string
+	key        ssh.PublicKey
+	ok         bool
+}
+
+func benchQueries(tb testing.TB, keys *khgen.Keys) []benchQuery {
+	key := func(i int) ssh.PublicKey {
+		k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(keys.Valid[i%len(keys.Valid)]))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return k
+	}
+	plain := benchLines - 2 // even: plain "hostN.bench.example,10.x.x.x"
+	for plain%10 == 4 || plain%50 == 0 || plain%100 == 2 {
+		plain -= 2
+	}
+	hashed := benchLines - 1 // odd: hashed
+	for hashed%10 == 1 {
+		hashed -= 2
+	}
+	return []benchQuery{
+		{"plain", fmt.Sprintf("host%d.bench.example:22", plain), key(plain), true},
+		{"hashed", fmt.Sprintf("host%d.bench.example:22", hashed), key(hashed), true},
+		{"miss", "nowhere.example:22", key(0), false},
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	path, _ := benchFile(b)
+	b.Run("hostkeys", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Open(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("xcrypto", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := xknownhosts.New(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkLookup(b *testing.B) {
+	path, keys := benchFile(b)
+	db, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ours := db.HostKeyCallback()
+	theirs, err := xknownhosts.New(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 22}
+	for _, q := range benchQueries(b, keys) {
+		for _, impl := range []struct {
+			name string
+			cb   ssh.HostKeyCallback
+		}{{"hostkeys", ours}, {"xcrypto", theirs}} {
+			b.Run(q.name+"/"+impl.name, func(b *testing.B) {
+				if err := impl.cb(q.addr, addr, q.key); (err == nil) != q.ok {
+					b.Fatalf("%s %s: %v", impl.name, q.addr, err)
+				}
+				for b.Loop() {
+					impl.cb(q.addr, addr, q.key)
+				}
+			})
+		}
+	}
+}
+
+// TestBenchReport prints the figures of bench/knownhosts.sh: load time
+// and retained heap against x/crypto's knownhosts.New, lookup times
+// against its callback and ssh-keygen -F, and the ratios. It runs only
+// when HOSTKEYS_BENCH is set.
+func TestBenchReport(t *testing.T) {
+	if os.Getenv("HOSTKEYS_BENCH") == "" {
+		t.Skip("set HOSTKEYS_BENCH=1 (bench/knownhosts.sh does)")
+	}
+	path, keys := benchFile(t)
+	fi, _ := os.Stat(path)
+	fmt.Printf("file: %d lines, %.1f MB, half hashed; GOMAXPROCS=%d\n", benchLines, float64(fi.Size())/1e6, runtime.GOMAXPROCS(0))
+
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	best := func(n int, f func()) time.Duration {
+		var min time.Duration
+		for i := 0; i < n; i++ {
+			start := time.Now()
+			f()
+			if d := time.Since(start); i == 0 || d < min {
+				min = d
+			}
+		}
+		return min
+	}
+
+	var db *DB
+	var cb ssh.HostKeyCallback
+	base := heap()
+	ourLoad := best(5, func() { db, _ = Open(path) })
+	ourHeap := heap() - base
+	db2 := db
+	db = nil
+	base = heap()
+	xLoad := best(5, func() { cb, _ = xknownhosts.New(path) })
+	xHeap := heap() - base
+	runtime.KeepAlive(db2)
+
+	fmt.Printf("load:   hostkeys %8.1f ms %6.1f MB   x/crypto %8.1f ms %6.1f MB   speed x%.1f, memory /%.1f\n",
+		ms(ourLoad), float64(ourHeap)/1e6, ms(xLoad), float64(xHeap)/1e6,
+		float64(xLoad)/float64(ourLoad), float64(xHeap)/float64(ourHeap))
+
+	ours := db2.HostKeyCallback()
+	addr := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 22}
+	keygen, _ := exec.LookPath("ssh-keygen")
+	for _, q := range benchQueries(t, keys) {
+		o := best(20, func() { ours(q.addr, addr, q.key) })
+		x := best(5, func() { cb(q.addr, addr, q.key) })
+		line := fmt.Sprintf("lookup %-6s hostkeys %9.3f ms   x/crypto %8.2f ms   x%.0f", q.name, ms(o), ms(x), float64(x)/float64(o))
+		if keygen != "" {
+			host := strings.TrimSuffix(q.addr, ":22")
+			k := best(3, func() { exec.Command(keygen, "-F", host, "-f", path).Run() })
+			line += fmt.Sprintf("   ssh-keygen -F %8.1f ms   x%.0f", ms(k), float64(k)/float64(o))
+		}
+		fmt.Println(line)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
