@@ -43,6 +43,9 @@ type Lab struct {
 	AnchorFile, KeyFile string
 	// Dir is the lab's directory.
 	Dir string
+	// NSD and Unbound are the programs, NSDConf and UnboundConf their
+	// configuration files (run them with -d -c FILE).
+	NSD, Unbound, NSDConf, UnboundConf string
 }
 
 // Options change how the zone is signed. The zero Options sign with
@@ -55,8 +58,22 @@ type Options struct {
 
 // Start signs a zone example.test. holding records (zone-file lines, such
 // as ssh-keygen -r output with relative or absolute owners) and starts nsd
-// and unbound for it.
+// and unbound for it on free ports.
 func Start(t testing.TB, records []string, opt Options) *Lab {
+	t.Helper()
+	l := Configure(t, records, opt, freePort(t), freePort(t))
+	start(t, l.NSD, "-d", "-c", l.NSDConf)
+	waitFor(t, l.Auth, "nsd", filepath.Join(l.Dir, "run", "nsd.log"))
+	start(t, l.Unbound, "-d", "-c", l.UnboundConf)
+	waitFor(t, l.Resolver, "unbound", filepath.Join(l.Dir, "run", "unbound.log"))
+	return l
+}
+
+// Configure signs the zone and writes the configuration of nsd (on
+// authPort) and unbound (on resolverPort), both on 127.0.0.1, without
+// starting them: for tests that run them elsewhere, such as in a network
+// namespace where unbound can have port 53.
+func Configure(t testing.TB, records []string, opt Options, authPort, resolverPort int) *Lab {
 	t.Helper()
 	nsd := testpeer.Binary(t, "nsd", "nsd")
 	unbound := testpeer.Binary(t, "unbound", "unbound")
@@ -108,7 +125,6 @@ func Start(t testing.TB, records []string, opt Options) *Lab {
 	l.AnchorFile = filepath.Join(zoneDir, ksk+".ds")
 	l.KeyFile = filepath.Join(zoneDir, ksk+".key")
 
-	authPort := freePort(t)
 	l.Auth = net.JoinHostPort("127.0.0.1", strconv.Itoa(authPort))
 	writeFile(t, filepath.Join(dir, "nsd.conf"), fmt.Sprintf(`server:
 	ip-address: 127.0.0.1@%d
@@ -130,10 +146,7 @@ zone:
 	zonefile: "example.test.zone.signed"
 `, authPort, zoneDir, filepath.Join(runDir, "nsd.pid"), filepath.Join(runDir, "xfrd.state"),
 		filepath.Join(runDir, "zone.list"), runDir, filepath.Join(runDir, "nsd.log")))
-	start(t, nsd, "-d", "-c", filepath.Join(dir, "nsd.conf"))
-	waitFor(t, l.Auth, "nsd", filepath.Join(runDir, "nsd.log"))
-
-	resPort := freePort(t)
+	resPort := resolverPort
 	l.Resolver = net.JoinHostPort("127.0.0.1", strconv.Itoa(resPort))
 	writeFile(t, filepath.Join(dir, "unbound.conf"), fmt.Sprintf(`server:
 	interface: 127.0.0.1@%d
@@ -167,8 +180,8 @@ stub-zone:
 	stub-addr: 127.0.0.1@%d
 `, resPort, resPort, dir, filepath.Join(runDir, "unbound.pid"), filepath.Join(runDir, "unbound.log"),
 		l.AnchorFile, unboundVerbosity, authPort, authPort))
-	start(t, unbound, "-d", "-c", filepath.Join(dir, "unbound.conf"))
-	waitFor(t, l.Resolver, "unbound", filepath.Join(runDir, "unbound.log"))
+	l.NSD, l.Unbound = nsd, unbound
+	l.NSDConf, l.UnboundConf = filepath.Join(dir, "nsd.conf"), filepath.Join(dir, "unbound.conf")
 	return l
 }
 
