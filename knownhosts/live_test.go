@@ -1,0 +1,111 @@
+package knownhosts
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
+	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/hostkeys/hostkeys/internal/testpeer"
+)
+
+// TestLiveSSHD starts sshd on 127.0.0.1 with Ed25519, RSA and ECDSA host
+// keys and host certificates, and checks that for each known_hosts file
+// HostKeyCallback with HostKeyAlgorithms accepts the server exactly when
+// ssh -o StrictHostKeyChecking=yes does.
+func TestLiveSSHD(t *testing.T) {
+	sshBin := testpeer.Binary(t, "ssh", "openssh-client")
+	srv := testpeer.StartSSHD(t, testpeer.ServerOptions{
+		KeyTypes:     []string{"ed25519", "rsa", "ecdsa"},
+		RSABits:      2048,
+		Certificates: true,
+	})
+	other := newSigner(t)
+	ed, rsaK, ec := keyText(srv.Keys[0]), keyText(srv.Keys[1]), keyText(srv.Keys[2])
+	ca, o := keyText(srv.CA), keyText(other.PublicKey())
+	hp := "[127.0.0.1]:" + strconv.Itoa(srv.Port)
+
+	files := map[string][]string{
+		"ed25519 on the port":         {hp + " " + ed},
+		"rsa only":                    {hp + " " + rsaK},
+		"ecdsa only":                  {hp + " " + ec},
+		"portless entry":              {"127.0.0.1 " + ed},
+		"wildcard":                    {"* " + ec},
+		"wildcard with port":          {"[127.0.0.*]:* " + rsaK},
+		"hashed":                      {HashHost(hp) + " " + ed},
+		"other key":                   {hp + " " + o},
+		"other key, portless right":   {hp + " " + o, "127.0.0.1 " + ed},
+		"portless other key":          {"127.0.0.1 " + o},
+		"ca":                          {"@cert-authority " + hp + " " + ca},
+		"ca portless":                 {"@cert-authority 127.0.0.1 " + ca},
+		"ca revoked":                  {"@cert-authority * " + ca, "@revoked * " + ca},
+		"server key as ca":            {"@cert-authority " + hp + " " + ed},
+		"revoked elsewhere":           {"@revoked other.example " + ed, hp + " " + ed},
+		"revoked here":                {"@revoked * " + ed, hp + " " + ed},
+		"revoked ecdsa, ed25519 kept": {"@revoked * " + ec, hp + " " + ed},
+		"negated":                     {"!127.0.0.1,* " + ed},
+		"negated port":                {"![127.0.0.1]:*,* " + ed},
+		"upper case":                  {strings.ToUpper(hp) + " " + ed},
+		"empty":                       {},
+		"invalid lines first":         {hp + " foo-bar-v1 AAAA", hp, "@foo " + hp + " " + ed, hp + " " + ed},
+	}
+	dir := t.TempDir()
+	verdicts := map[bool]int{}
+	for name, lines := range files {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+			content := ""
+			for _, l := range lines {
+				content += l + "\n"
+			}
+			require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+
+			// OpenSSH.
+			cmd := exec.Command(sshBin, "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+				"-o", "UserKnownHostsFile="+path, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
+				"-o", "IdentityFile=/dev/null", "-p", strconv.Itoa(srv.Port), "127.0.0.1", "true")
+			cmd.Env = []string{"HOME=" + dir, "PATH=/usr/bin:/bin"}
+			out, _ := cmd.CombinedOutput()
+			sshAccepts := !strings.Contains(string(out), "Host key verification failed")
+			if sshAccepts && !strings.Contains(string(out), "Permission denied") {
+				t.Fatalf("ssh gave neither a host key failure nor an authentication failure:\n%s", out)
+			}
+
+			// Ours.
+			db, err := Open(path)
+			require.NoError(t, err)
+			cfg := &ssh.ClientConfig{
+				User:              "nobody",
+				HostKeyCallback:   db.HostKeyCallback(),
+				HostKeyAlgorithms: db.HostKeyAlgorithms("127.0.0.1", srv.Port),
+				Timeout:           10 * time.Second,
+			}
+			c, err := ssh.Dial("tcp", srv.Addr, cfg)
+			if c != nil {
+				c.Close()
+			}
+			var ke *xknownhosts.KeyError
+			var re *xknownhosts.RevokedError
+			weAccept := err == nil || !(errors.As(err, &ke) || errors.As(err, &re))
+			if weAccept && err != nil && !strings.Contains(err.Error(), "unable to authenticate") {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			assert.Equal(t, sshAccepts, weAccept, "ssh says:\n%s\nwe say: %v", out, err)
+			verdicts[sshAccepts]++
+		})
+	}
+	t.Logf("ssh accepted %d files and rejected %d", verdicts[true], verdicts[false])
+	if verdicts[true]+verdicts[false] == len(files) {
+		assert.Positive(t, verdicts[true])
+		assert.Positive(t, verdicts[false])
+	}
+}
