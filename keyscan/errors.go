@@ -147,6 +147,8 @@ func classify(ctx context.Context, err error) Kind {
 	switch {
 	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errDeadline):
 		return Canceled
+	case ctx.Err() != nil:
+		return Timeout
 	case errors.As(err, &pe):
 		return Protocol
 	case errors.As(err, &ne):

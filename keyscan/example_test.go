@@ -57,3 +57,13 @@ func ExampleScanner_Scan() {
 		}
 	})
 }
+
+// Scanning through a jump host: the jump host's client dials, names are
+// resolved on its side, and the deadline still holds although its
+// connections have no deadlines of their own. (Not run: it needs servers.)
+func ExampleScanner_jumpHost() {
+	var jump *ssh.Client // from ssh.Dial("tcp", "bastion.example:22", config)
+	s := &keyscan.Scanner{Dial: jump.DialContext}
+	r := s.ScanTarget(context.Background(), keyscan.Target{Hosts: []string{"db1.internal"}})
+	fmt.Println(len(r.Keys), r.Err())
+}

@@ -238,3 +238,29 @@ func TestEveryResolvedAddress(t *testing.T) {
 	assert.True(t, errors.Is(r.Errors[1], Refused), "%v", r.Errors[1])
 	assert.Equal(t, []string{"nowhere.example", "web1.example"}, r.Target.OutputNames())
 }
+
+// noDeadlineConn is a connection without deadlines, like the channels of
+// an *ssh.Client used as a jump host.
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) SetDeadline(time.Time) error      { return errors.New("deadline not supported") }
+func (noDeadlineConn) SetReadDeadline(time.Time) error  { return errors.New("deadline not supported") }
+func (noDeadlineConn) SetWriteDeadline(time.Time) error { return errors.New("deadline not supported") }
+
+// TestDeadlineWithoutConnDeadlines: the deadline holds even when the
+// dialer's connections ignore SetDeadline.
+func TestDeadlineWithoutConnDeadlines(t *testing.T) {
+	port := hostile(t, func(c net.Conn) {
+		c.Write([]byte("SSH-2.0-stall\r\n"))
+		hold(c)
+	})
+	s := &Scanner{Timeout: 500 * time.Millisecond, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		return noDeadlineConn{c}, err
+	}}
+	start := time.Now()
+	r := s.ScanTarget(context.Background(), Target{Hosts: []string{"127.0.0.1"}, Port: port})
+	assert.Less(t, time.Since(start), 1500*time.Millisecond)
+	assert.True(t, errors.Is(r.Err(), Timeout), "%v", r.Err())
+}

@@ -578,7 +578,13 @@ func (s *Scanner) attempt(ctx context.Context, addr string, kt KeyType, algos []
 	tc := &tapConn{Conn: nc, max: s.maxBytes()}
 	defer tc.Close()
 	tc.SetDeadline(deadline)
-	stop := context.AfterFunc(cctx, func() { tc.SetDeadline(time.Unix(1, 0)) })
+	// At the deadline or on cancellation, unblock the handshake: by the
+	// deadline in the past, and by closing the connection for dialers
+	// whose connections have no deadlines (an ssh.Client's channels).
+	stop := context.AfterFunc(cctx, func() {
+		tc.SetDeadline(time.Unix(1, 0))
+		tc.Conn.Close()
+	})
 	defer stop()
 
 	var got ssh.PublicKey
