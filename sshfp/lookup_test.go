@@ -255,6 +255,30 @@ func TestServersFromResolvConf(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// TestQueryFlags: DO always; AD asked for in trust mode A (RFC 6840 5.7);
+// CD in trust mode B, which validates itself.
+func TestQueryFlags(t *testing.T) {
+	w := newWorld(t)
+	last := func() *dns.Msg {
+		w.srv.mu.Lock()
+		defer w.srv.mu.Unlock()
+		return w.srv.last
+	}
+	lookup(t, w.adMode(), "host.example.test")
+	q := last()
+	require.NotNil(t, q.IsEdns0())
+	assert.True(t, q.IsEdns0().Do())
+	assert.True(t, q.AuthenticatedData)
+	assert.False(t, q.CheckingDisabled)
+	assert.True(t, q.RecursionDesired)
+	assert.Equal(t, dns.TypeSSHFP, q.Question[0].Qtype)
+
+	lookup(t, w.validating(), "host.example.test")
+	q = last()
+	assert.True(t, q.IsEdns0().Do())
+	assert.True(t, q.CheckingDisabled)
+}
+
 func TestTruncatedRetriesTCP(t *testing.T) {
 	w := newWorld(t)
 	w.srv.set(func(s *signServer) { s.truncate = true })

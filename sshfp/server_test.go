@@ -75,6 +75,8 @@ type signServer struct {
 
 	queries atomic.Int64
 	tcp     atomic.Int64
+	// last is the last query received.
+	last *dns.Msg
 }
 
 func startServer(t testing.TB, zones ...*signedZone) *signServer {
@@ -144,6 +146,7 @@ func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.queries.Add(1)
+	s.last = req.Copy()
 	if _, ok := w.RemoteAddr().(*net.TCPAddr); ok {
 		s.tcp.Add(1)
 	}
