@@ -2,12 +2,11 @@ package fingerprint
 
 import (
 	"bufio"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/hostkeys/hostkeys/internal/sshkey"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -22,95 +21,16 @@ import (
 // exactly TYPE; they come back as [*OpaqueKey] (or x/crypto's type, for
 // ML-DSA) and [OpenSSHKnows] reports false for them.
 func ParseKeyText(text string) (key ssh.PublicKey, rest string, err error) {
-	sp := strings.IndexAny(text, " \t")
-	if sp < 0 {
-		if text == "" {
-			return nil, "", errors.New("empty line")
-		}
-		return nil, "", errors.New("no key after the type name")
-	}
-	typ := text[:sp]
-	if typ == "" {
-		return nil, "", errors.New("line starts with a blank")
-	}
-	s := strings.TrimLeft(text[sp:], " \t")
-	if s == "" {
-		return nil, "", fmt.Errorf("no key after the type name %q", typ)
-	}
-	end := strings.IndexAny(s, " \t")
-	if end < 0 {
-		end = len(s)
-	}
-	tplain, tcert, tknown := textType(typ)
-	blob, err := decodeBase64Blob(s[:end])
-	if err != nil {
-		if !tknown {
-			return nil, "", fmt.Errorf("unknown key type %q", typ)
-		}
-		return nil, "", fmt.Errorf("%s key: %w", typ, err)
-	}
-	rest = strings.TrimLeft(s[end:], " \t")
-
-	p, err := parseBlob(blob, true)
-	if err != nil {
-		if !tknown {
-			return nil, "", fmt.Errorf("unknown key type %q", typ)
-		}
-		return nil, "", err
-	}
-	if tknown {
-		if !p.known || tplain != p.plain || tcert != p.cert {
-			return nil, "", fmt.Errorf("key type mismatch: the line says %q, the key is %q", typ, blobType(blob))
-		}
-	} else if blobType(blob) != typ || p.known {
-		return nil, "", fmt.Errorf("unknown key type %q", typ)
-	}
-	key, err = p.key()
+	p, rest, err := sshkey.ParseText(text)
 	if err != nil {
 		return nil, "", err
 	}
-	return key, rest, nil
+	return publicKey(p), rest, nil
 }
 
-// textType resolves a type name at the start of a text key: full names
-// only, as OpenSSH's peek_type_nid does.
-func textType(name string) (plain string, cert bool, ok bool) {
-	if p, found := canonicalType[name]; found {
-		return p, false, true
-	}
-	if p, found := certBase[name]; found {
-		return p, true, true
-	}
-	return "", false, false
-}
-
-func blobType(blob []byte) string {
-	if len(blob) < 4 {
-		return ""
-	}
-	n := int(blob[0])<<24 | int(blob[1])<<16 | int(blob[2])<<8 | int(blob[3])
-	if n < 0 || n > len(blob)-4 {
-		return ""
-	}
-	return string(blob[4 : 4+n])
-}
-
-// decodeBase64Blob decodes base64 as OpenSSH's b64_pton does: white space
-// anywhere is skipped, padding is required and the unused bits must be 0.
-func decodeBase64Blob(s string) ([]byte, error) {
-	clean := strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
-			return -1
-		}
-		return r
-	}, s)
-	b, err := base64.StdEncoding.Strict().DecodeString(clean)
-	if err != nil {
-		return nil, errors.New("invalid base64 key data")
-	}
-	return b, nil
-}
+// KnownKeyType reports whether OpenSSH 9.x reads a text key that starts
+// with this type name ("ssh-ed25519", "rsa-sha2-512", certificate names).
+func KnownKeyType(name string) bool { return sshkey.KnownTextType(name) }
 
 // Marker is the @-keyword that starts a known_hosts line.
 type Marker string
@@ -227,6 +147,17 @@ func trimNewline(b []byte) []byte {
 	return b
 }
 
+// ParseKeyLine reads one line of a key file as [ReadKeys] does. It returns
+// nil and no error for blank and comment lines, and a *LineError (with no
+// file name and line number) for a line that holds no key.
+func ParseKeyLine(line string) (*KeyLine, error) {
+	kl, reason := parseKeyLine(line)
+	if reason != "" {
+		return nil, &LineError{Reason: reason}
+	}
+	return kl, nil
+}
+
 // parseKeyLine reads one line. It returns (nil, "") for blank and comment
 // lines, and a reason for lines that hold no key.
 func parseKeyLine(line string) (*KeyLine, string) {
@@ -276,10 +207,7 @@ func parseKeyLine(line string) (*KeyLine, string) {
 	return kl, ""
 }
 
-func isKeyType(tok string) bool {
-	_, _, ok := textType(tok)
-	return ok
-}
+func isKeyType(tok string) bool { return sshkey.KnownTextType(tok) }
 
 func reasonFor(s string, err error) string {
 	if tok, _ := splitField(s); isKeyType(tok) {

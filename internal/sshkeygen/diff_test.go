@@ -101,6 +101,19 @@ func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 	}
 	wantLines := splitLines(stdout.String())
 	gotLines := splitLines(got.String())
+	firstUndefined := len(res.Keys)
+	for i, k := range res.Keys {
+		if k.Undefined {
+			firstUndefined = i
+			break
+		}
+	}
+	if len(wantLines) != len(gotLines) && firstUndefined < len(res.Keys) {
+		// ssh-keygen's output after reading freed memory can be anything
+		// (even lose a line): compare the keys before that.
+		res.Keys = res.Keys[:firstUndefined]
+		wantLines, gotLines = wantLines[:firstUndefined*per], gotLines[:firstUndefined*per]
+	}
 	if !assert.Equal(t, len(wantLines), len(gotLines), "line count for %s %v\nwant:\n%s\ngot:\n%s", path, lc, stdout.String(), got.String()) {
 		keepFailure(t, path)
 		return 0, 0

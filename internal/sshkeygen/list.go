@@ -8,11 +8,16 @@ package sshkeygen
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
-	"golang.org/x/crypto/ssh"
+	"github.com/hostkeys/hostkeys/internal/sshkey"
 )
 
 // ListOptions selects ssh-keygen -l's flags.
@@ -25,7 +30,6 @@ type ListOptions struct {
 // Listed is one key that List printed.
 type Listed struct {
 	Line int
-	Key  ssh.PublicKey
 	// Undefined is set when ssh-keygen's output for this key depends on
 	// freed memory (a stale comment pointer across a buffer reallocation).
 	Undefined bool
@@ -63,9 +67,11 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 	br := bufio.NewReaderSize(r, 64<<10)
 	var lb lineBuffer
 	var comment commentRef
+	kc := newKeyCache()
 	offset := 0
+	src := &lineSource{br: br, kc: kc}
 	for lnum := 1; ; lnum++ {
-		raw, err := readRawLine(br)
+		raw, err := src.next()
 		if len(raw) == 0 && err != nil {
 			if err == io.EOF {
 				break
@@ -91,7 +97,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			res.PrivateKey = true
 			return res, nil
 		}
-		key, next := tryReadKey(buf, cp)
+		key, next := kc.tryReadKey(buf, cp)
 		if key == nil {
 			i, ep := strtolInt(buf, cp)
 			if i == 0 || (buf[ep] != ' ' && buf[ep] != '\t') {
@@ -111,7 +117,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 				buf[cp] = 0
 				cp++
 			}
-			key, next = tryReadKey(buf, cp)
+			key, next = kc.tryReadKey(buf, cp)
 			if key == nil {
 				res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: why()})
 				continue
@@ -136,14 +142,14 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 			text = string(c)
 		}
-		fp := fingerprint.Of(key, h)
-		line := fmt.Sprintf("%d %s %s (%s)\n", fingerprint.Bits(key), fp, text, fingerprint.TypeLabel(key))
-		bw.WriteString(esc.Escape(line))
+		d := kc.describe(key, h, opt.Visual)
+		bw.WriteString(d.head)
+		bw.WriteString(esc.Escape(text))
+		bw.WriteString(d.tail)
 		if opt.Visual {
-			bw.WriteString(fingerprint.Randomart(key, h))
-			bw.WriteByte('\n')
+			bw.WriteString(d.art)
 		}
-		res.Keys = append(res.Keys, Listed{Line: lnum, Key: key, Undefined: lb.undefined(comment)})
+		res.Keys = append(res.Keys, Listed{Line: lnum, Undefined: lb.undefined(comment)})
 	}
 	return res, bw.Flush()
 }
@@ -151,29 +157,195 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 // explain says why ssh-keygen -l passed over a line, using the library's
 // reading of it.
 func explain(raw []byte) string {
-	kf, err := fingerprint.ReadKeys(bytes.NewReader(raw), "")
+	line := string(bytes.TrimSuffix(raw, []byte("\n")))
+	kl, err := fingerprint.ParseKeyLine(line)
+	var le *fingerprint.LineError
 	switch {
+	case errors.As(err, &le):
+		return le.Reason
 	case err != nil:
 		return err.Error()
-	case len(kf.Invalid) > 0:
-		return kf.Invalid[0].Reason
-	case len(kf.Keys) > 0 && kf.Keys[0].Marker != "":
-		return "ssh-keygen -l does not list " + string(kf.Keys[0].Marker) + " lines"
-	case len(kf.Keys) > 0 && !fingerprint.OpenSSHKnows(kf.Keys[0].Key):
-		return fmt.Sprintf("key type %q is not supported by OpenSSH", kf.Keys[0].Key.Type())
+	case kl != nil && kl.Marker != "":
+		return "ssh-keygen -l does not list " + string(kl.Marker) + " lines"
+	case kl != nil && !fingerprint.OpenSSHKnows(kl.Key):
+		return fmt.Sprintf("key type %q is not supported by OpenSSH", kl.Key.Type())
 	}
 	return "ssh-keygen -l does not read a key from this line"
 }
 
+// keyCache remembers, per "TYPE BASE64" text, what sshkey_read made of it
+// and how the key is printed: one host key usually appears on many lines
+// of a known_hosts file (one per name or address), and parsing it is the
+// expensive part.
+type keyCache struct {
+	parsed map[string]*cachedKey
+}
+
+type cachedKey struct {
+	key  *sshkey.Key // nil: not a key to OpenSSH
+	desc map[fingerprint.Hash]*description
+}
+
+type description struct {
+	head string // "BITS FINGERPRINT "
+	tail string // " (LABEL)\n"
+	art  string // randomart and newline, for -v
+}
+
+// maxCached bounds the memory the cache can take on hostile input.
+const maxCached = 1 << 16
+
+func newKeyCache() *keyCache { return &keyCache{parsed: map[string]*cachedKey{}} }
+
 // tryReadKey runs sshkey_read on the C string at buf[cp:]. It returns the
-// key and the offset just after the blanks that follow it.
-func tryReadKey(buf []byte, cp int) (ssh.PublicKey, int) {
+// key (nil if there is none) and the offset just after the blanks that
+// follow it.
+func (kc *keyCache) tryReadKey(buf []byte, cp int) (*cachedKey, int) {
 	text := cstr(buf, cp)
-	key, rest, err := fingerprint.ParseKeyText(string(text))
-	if err != nil || !fingerprint.OpenSSHKnows(key) {
+	// The result depends only on the first two blank-separated fields,
+	// and the first must name a key type.
+	tok := keyToken(text)
+	if tok == nil {
 		return nil, 0
 	}
-	return key, cp + len(text) - len(rest)
+	end := len(tok)
+	ck, ok := kc.parsed[string(tok)]
+	if !ok {
+		ck = parseCached(string(tok))
+		if len(kc.parsed) < maxCached {
+			kc.parsed[string(tok)] = ck
+		}
+	}
+	if ck.key == nil {
+		return nil, 0
+	}
+	for end < len(text) && (text[end] == ' ' || text[end] == '\t') {
+		end++
+	}
+	return ck, cp + end
+}
+
+// prefetch parses, on all cores, the key texts that lines may hold and the
+// cache lacks: the text at the start of a line and the text after its first
+// field, wherever the field's first word names a key type.
+func (kc *keyCache) prefetch(lines [][]byte) {
+	var todo []string
+	seen := map[string]bool{}
+	want := func(text []byte) {
+		t := keyToken(text)
+		if t == nil {
+			return
+		}
+		if _, ok := kc.parsed[string(t)]; ok || seen[string(t)] {
+			return
+		}
+		seen[string(t)] = true
+		todo = append(todo, string(t))
+	}
+	for _, l := range lines {
+		l = bytes.TrimLeft(l, " \t")
+		want(l)
+		// After a host list or options field (quotes may hide blanks).
+		quoted := false
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if c == '\\' && i+1 < len(l) && l[i+1] == '"' {
+				i++
+			} else if c == '"' {
+				quoted = !quoted
+			} else if !quoted && (c == ' ' || c == '\t') {
+				want(bytes.TrimLeft(l[i:], " \t"))
+				break
+			}
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	results := make([]*cachedKey, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), (len(todo)+15)/16)
+	var wg sync.WaitGroup
+	var nextJob atomic.Int64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(nextJob.Add(1) - 1)
+				if i >= len(todo) {
+					return
+				}
+				results[i] = parseCached(todo[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, t := range todo {
+		if len(kc.parsed) >= maxCached {
+			break
+		}
+		kc.parsed[t] = results[i]
+	}
+}
+
+// keyToken returns the "TYPE BASE64" prefix of text if its first word is a
+// key type name OpenSSH knows, else nil.
+func keyToken(text []byte) []byte {
+	sp := 0
+	for sp < len(text) && !isBlank(text[sp]) && !isEnd(text[sp]) {
+		sp++
+	}
+	if sp == 0 || sp == len(text) || isEnd(text[sp]) || !fingerprint.KnownKeyType(string(text[:sp])) {
+		return nil
+	}
+	i := sp
+	for i < len(text) && isBlank(text[i]) {
+		i++
+	}
+	if i == len(text) || isEnd(text[i]) {
+		return nil
+	}
+	end := i
+	for end < len(text) && !isBlank(text[end]) && !isEnd(text[end]) {
+		end++
+	}
+	return text[:end]
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+// isEnd is true for the bytes that end a line for ssh-keygen: the NUL
+// getline's caller writes over the newline, and a NUL in the input.
+func isEnd(c byte) bool { return c == 0 || c == '\n' }
+
+func parseCached(text string) *cachedKey {
+	ck := &cachedKey{}
+	key, _, err := sshkey.ParseText(text)
+	if err == nil && key.Known {
+		ck.key = key
+	}
+	return ck
+}
+
+func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *description {
+	if d := ck.desc[h]; d != nil && (!visual || d.art != "") {
+		return d
+	}
+	d := &description{
+		head: strconv.Itoa(ck.key.Bits) + " " + fingerprint.OfBlob(ck.key.PlainBlob, h).String() + " ",
+		tail: " (" + ck.key.Label() + ")\n",
+	}
+	if visual {
+		// Randomart is rare enough to afford x/crypto's key object.
+		if k, err := fingerprint.ParsePublicKey(ck.key.Blob); err == nil {
+			d.art = fingerprint.Randomart(k, h) + "\n"
+		}
+	}
+	if ck.desc == nil {
+		ck.desc = map[fingerprint.Hash]*description{}
+	}
+	ck.desc[h] = d
+	return d
 }
 
 // cstr returns the NUL-terminated string at b[off:].
@@ -232,9 +404,65 @@ func isCSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// readRawLine returns the next line including its newline, as getline does.
-func readRawLine(br *bufio.Reader) ([]byte, error) {
-	var line []byte
+// lineSource hands out raw lines, reading them in chunks so that the keys
+// on a chunk's lines can be parsed in parallel before the lines are
+// processed one by one.
+type lineSource struct {
+	br    *bufio.Reader
+	kc    *keyCache
+	lines [][]byte
+	pos   int
+	err   error
+	arena []byte
+}
+
+const (
+	chunkLines = 2048
+	chunkBytes = 1 << 20
+)
+
+func (s *lineSource) next() ([]byte, error) {
+	if s.pos == len(s.lines) {
+		if s.err != nil {
+			return nil, s.err
+		}
+		s.fill()
+		if len(s.lines) == 0 {
+			return nil, s.err
+		}
+	}
+	l := s.lines[s.pos]
+	s.pos++
+	return l, nil
+}
+
+func (s *lineSource) fill() {
+	s.lines, s.pos = s.lines[:0], 0
+	s.arena = s.arena[:0]
+	var ends []int
+	for len(ends) < chunkLines && len(s.arena) < chunkBytes {
+		n := len(s.arena)
+		var err error
+		s.arena, err = readRawLine(s.br, s.arena)
+		if len(s.arena) > n {
+			ends = append(ends, len(s.arena))
+		}
+		if err != nil {
+			s.err = err
+			break
+		}
+	}
+	start := 0
+	for _, end := range ends {
+		s.lines = append(s.lines, s.arena[start:end:end])
+		start = end
+	}
+	s.kc.prefetch(s.lines)
+}
+
+// readRawLine appends the next line, including its newline, to line, as
+// getline reads it.
+func readRawLine(br *bufio.Reader, line []byte) ([]byte, error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		line = append(line, chunk...)

@@ -100,6 +100,33 @@ func (r *Reader) MPInt() (*big.Int, error) {
 	return new(big.Int).SetBytes(d), nil
 }
 
+// MPIntBytes reads an mpint with the same rules as MPInt but without
+// building a big.Int: it returns the magnitude without leading zero bytes
+// and whether the encoding was already minimal.
+func (r *Reader) MPIntBytes() (mag []byte, minimal bool, err error) {
+	save := r.b
+	d, err := r.String()
+	if err != nil {
+		return nil, false, err
+	}
+	if len(d) > 0 && d[0]&0x80 != 0 {
+		r.b = save
+		return nil, false, errors.New("negative integer")
+	}
+	if len(d) > maxBignumBytes+1 || (len(d) == maxBignumBytes+1 && d[0] != 0) {
+		r.b = save
+		return nil, false, errors.New("integer too large")
+	}
+	i := 0
+	for i < len(d) && d[i] == 0 {
+		i++
+	}
+	mag = d[i:]
+	// Minimal: no zero bytes in front, except one before a high bit.
+	minimal = i == 0 || (i == 1 && len(mag) > 0 && mag[0]&0x80 != 0)
+	return mag, minimal, nil
+}
+
 // AppendString appends s as a length-prefixed string.
 func AppendString(b, s []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
