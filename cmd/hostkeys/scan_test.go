@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,9 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
 )
 
 // runHostkeys runs the CLI in-process.
@@ -131,4 +135,61 @@ func TestScanHashed(t *testing.T) {
 	assert.Equal(t, 3, found, "ssh-keygen -F output:\n%s", out)
 	out, _ = exec.Command(keygen, "-F", "[127.0.0.2]:"+port, "-f", kh).Output()
 	assert.NotContains(t, string(out), "|1|")
+}
+
+// TestScanIPv6MatchesKeyscan: an IPv6 literal, [::1]:port in the key lines
+// and an unbracketed "::1:port" in the comment lines, as ssh-keyscan.
+func TestScanIPv6MatchesKeyscan(t *testing.T) {
+	if l, err := net.Listen("tcp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		l.Close()
+	}
+	sshd := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519", "ecdsa"}, IPv6: true})
+	args := []string{"-p", strconv.Itoa(sshd.Port), "::1"}
+	wantOut, wantErr := runKeyscan(t, args...)
+	gotOut, gotErr, code := runHostkeys(t, append([]string{"scan"}, args...)...)
+	require.Equal(t, 0, code, gotErr)
+	assert.Equal(t, sortedLines(wantOut), sortedLines(gotOut))
+	assert.Equal(t, uniqueLines(wantErr, "# "), uniqueLines(gotErr, "# "))
+}
+
+// TestScanJSONAndQuiet: --json gives one object per target with verified
+// keys and their fingerprints; -q drops the comment lines; a refused
+// target is reported while the good one is scanned.
+func TestScanJSONAndQuiet(t *testing.T) {
+	sshd := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
+	refused := testpeer.FreePort(t)
+	good := "127.0.0.1:" + strconv.Itoa(sshd.Port)
+	bad := "127.0.0.1:" + strconv.Itoa(refused)
+
+	out, errOut, code := runHostkeys(t, "scan", "-q", good, bad)
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "[127.0.0.1]:"+strconv.Itoa(sshd.Port)+" "+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshd.Keys[0])))+"\n", out)
+	assert.NotContains(t, errOut, "# ")
+	assert.Contains(t, errOut, "hostkeys: error: "+bad+": refused during connect")
+
+	out, _, code = runHostkeys(t, "scan", "--json", good, bad)
+	assert.Equal(t, 0, code)
+	lines := sortedLines(out)
+	require.Len(t, lines, 2)
+	byAddr := map[string]map[string]any{}
+	for _, l := range lines {
+		var j map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &j), l)
+		byAddr[j["addr"].(string)] = j
+	}
+	g := byAddr[good]
+	require.NotNil(t, g)
+	assert.Equal(t, true, g["ok"])
+	keys := g["keys"].([]any)
+	require.Len(t, keys, 1)
+	k := keys[0].(map[string]any)
+	assert.Equal(t, "ed25519", k["type"])
+	assert.Equal(t, fingerprint.Of(sshd.Keys[0], fingerprint.SHA256).String(), k["fingerprint"])
+	assert.Equal(t, "ssh-ed25519", g["negotiated"].(map[string]any)["hostkey"])
+	b := byAddr[bad]
+	require.NotNil(t, b)
+	assert.Equal(t, false, b["ok"])
+	assert.Equal(t, "refused", b["errors"].([]any)[0].(map[string]any)["kind"])
 }
