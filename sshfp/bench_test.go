@@ -29,7 +29,7 @@ func BenchmarkValidateAnswer(b *testing.B) {
 	}
 	set := rrsetOf(resp.Answer, "host.example.test.", dns.TypeSSHFP)
 	sigs := sigsFor(resp.Answer, set)
-	q := &querier{r: r, server: w.srv.addr}
+	q := r.querier(w.srv.addr)
 	var ours, anchor time.Duration
 	for b.Loop() {
 		t0 := time.Now()

@@ -151,6 +151,12 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (*Answer, error) {
 }
 
 func (r *Resolver) answer(ctx context.Context, srv, name string, resp *dns.Msg) (*Answer, error) {
+	return r.answerWith(ctx, r.querier(srv), srv, name, resp)
+}
+
+// answerWith builds the Answer from resp, asking q for what validation
+// needs.
+func (r *Resolver) answerWith(ctx context.Context, q *querier, srv, name string, resp *dns.Msg) (*Answer, error) {
 	a := &Answer{Name: name, Owner: name, Server: srv, Exists: resp.Rcode == dns.RcodeSuccess}
 	// Follow a CNAME chain inside the answer section.
 	var chain [][]dns.RR
@@ -159,13 +165,20 @@ func (r *Resolver) answer(ctx context.Context, srv, name string, resp *dns.Msg) 
 		if len(cn) == 0 {
 			break
 		}
+		target, ok := cn[0].(*dns.CNAME)
+		if !ok {
+			break
+		}
 		chain = append(chain, cn)
-		a.Owner = dns.Fqdn(cn[0].(*dns.CNAME).Target)
+		a.Owner = dns.Fqdn(target.Target)
 	}
 	set := rrsetOf(resp.Answer, a.Owner, dns.TypeSSHFP)
 	var minTTL uint32
 	for i, rr := range set {
-		s := rr.(*dns.SSHFP)
+		s, ok := rr.(*dns.SSHFP)
+		if !ok {
+			continue
+		}
 		fp, err := decodeHex([]string{s.FingerPrint})
 		if err != nil {
 			continue
@@ -185,7 +198,6 @@ func (r *Resolver) answer(ctx context.Context, srv, name string, resp *dns.Msg) 
 
 	if r.Validator != nil {
 		a.Security, a.Reason = Secure, ""
-		q := &querier{r: r, server: srv}
 		for _, rrset := range append(chain, set) {
 			if len(rrset) == 0 {
 				continue
@@ -254,21 +266,26 @@ func (r *Resolver) exchange(ctx context.Context, srv, name string, qtype uint16)
 
 // querier lets the validator ask the server that gave the answer.
 type querier struct {
-	r      *Resolver
-	server string
-	count  int // queries sent, for tests and benchmarks
+	ask   func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error)
+	count int // queries sent, for tests and benchmarks
+}
+
+func (r *Resolver) querier(server string) *querier {
+	return &querier{ask: func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+		resp, err := r.exchange(ctx, server, name, qtype)
+		if err != nil {
+			return nil, err
+		}
+		if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
+			return nil, &LookupError{Name: name, Server: server, Rcode: resp.Rcode}
+		}
+		return resp, nil
+	}}
 }
 
 func (q *querier) query(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	q.count++
-	resp, err := q.r.exchange(ctx, q.server, name, qtype)
-	if err != nil {
-		return nil, err
-	}
-	if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
-		return nil, &LookupError{Name: name, Server: q.server, Rcode: resp.Rcode}
-	}
-	return resp, nil
+	return q.ask(ctx, name, qtype)
 }
 
 func (r *Resolver) servers() ([]string, error) {

@@ -233,7 +233,10 @@ func (v *Validator) zoneKeys(ctx context.Context, q *querier, zone string, depth
 	var keys, entryKeys []*dns.DNSKEY
 	supported := false
 	for _, rr := range keySet {
-		k := rr.(*dns.DNSKEY)
+		k, ok := rr.(*dns.DNSKEY)
+		if !ok {
+			continue
+		}
 		if k.Protocol != 3 || k.Flags&dns.ZONE == 0 || k.Flags&dns.REVOKE != 0 {
 			continue
 		}
