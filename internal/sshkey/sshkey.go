@@ -550,7 +550,17 @@ func blobType(blob []byte) string {
 
 // decodeBase64Blob decodes base64 as OpenSSH's b64_pton does: white space
 // anywhere is skipped, padding is required and the unused bits must be 0.
+var strictBase64 = base64.StdEncoding.Strict()
+
 func decodeBase64Blob(s string) ([]byte, error) {
+	if strings.IndexFunc(s, isCSpaceRune) < 0 {
+		b := make([]byte, strictBase64.DecodedLen(len(s)))
+		n, err := strictBase64.Decode(b, []byte(s))
+		if err != nil {
+			return nil, errors.New("invalid base64 key data")
+		}
+		return b[:n], nil
+	}
 	clean := strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '\t', '\n', '\v', '\f', '\r':
@@ -558,7 +568,7 @@ func decodeBase64Blob(s string) ([]byte, error) {
 		}
 		return r
 	}, s)
-	b, err := base64.StdEncoding.Strict().DecodeString(clean)
+	b, err := strictBase64.DecodeString(clean)
 	if err != nil {
 		return nil, errors.New("invalid base64 key data")
 	}
@@ -626,4 +636,8 @@ func KnownTextType(name string) bool {
 func KnownType(name string) bool {
 	_, _, ok := lookupType(name)
 	return ok
+}
+
+func isCSpaceRune(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r'
 }

@@ -178,7 +178,8 @@ func explain(raw []byte) string {
 // of a known_hosts file (one per name or address), and parsing it is the
 // expensive part.
 type keyCache struct {
-	parsed map[string]*cachedKey
+	parsed map[string]*cachedKey // across the file, up to maxCached keys
+	chunk  map[string]*cachedKey // the keys of the chunk being processed
 }
 
 type cachedKey struct {
@@ -192,8 +193,9 @@ type description struct {
 	art  string // randomart and newline, for -v
 }
 
-// maxCached bounds the memory the cache can take on hostile input.
-const maxCached = 1 << 16
+// maxCached bounds the memory the cache takes, and the time spent filling
+// it when keys do not repeat.
+const maxCached = 1 << 13
 
 func newKeyCache() *keyCache { return &keyCache{parsed: map[string]*cachedKey{}} }
 
@@ -209,7 +211,10 @@ func (kc *keyCache) tryReadKey(buf []byte, cp int) (*cachedKey, int) {
 		return nil, 0
 	}
 	end := len(tok)
-	ck, ok := kc.parsed[string(tok)]
+	ck, ok := kc.chunk[string(tok)]
+	if !ok {
+		ck, ok = kc.parsed[string(tok)]
+	}
 	if !ok {
 		ck = parseCached(string(tok))
 		if len(kc.parsed) < maxCached {
@@ -230,16 +235,22 @@ func (kc *keyCache) tryReadKey(buf []byte, cp int) (*cachedKey, int) {
 // field, wherever the field's first word names a key type.
 func (kc *keyCache) prefetch(lines [][]byte) {
 	var todo []string
-	seen := map[string]bool{}
+	clear(kc.chunk)
+	if kc.chunk == nil {
+		kc.chunk = map[string]*cachedKey{}
+	}
 	want := func(text []byte) {
 		t := keyToken(text)
 		if t == nil {
 			return
 		}
-		if _, ok := kc.parsed[string(t)]; ok || seen[string(t)] {
+		if _, ok := kc.parsed[string(t)]; ok {
 			return
 		}
-		seen[string(t)] = true
+		if _, ok := kc.chunk[string(t)]; ok {
+			return
+		}
+		kc.chunk[string(t)] = nil
 		todo = append(todo, string(t))
 	}
 	for _, l := range lines {
@@ -281,10 +292,10 @@ func (kc *keyCache) prefetch(lines [][]byte) {
 	}
 	wg.Wait()
 	for i, t := range todo {
-		if len(kc.parsed) >= maxCached {
-			break
+		kc.chunk[t] = results[i]
+		if len(kc.parsed) < maxCached {
+			kc.parsed[t] = results[i]
 		}
-		kc.parsed[t] = results[i]
 	}
 }
 
