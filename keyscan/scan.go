@@ -156,7 +156,7 @@ func (r *Result) Err() error {
 		return r.Errors[len(r.Errors)-1]
 	}
 	return &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: r.Addr,
-		Err: fmt.Errorf("server offers no key of the requested types; it offers %q", r.offered())}
+		Err: fmt.Errorf("server offers no key of the requested types (it advertises %q)", r.offered())}
 }
 
 func (r *Result) offered() []string {
@@ -395,6 +395,35 @@ addrs:
 	if first == nil {
 		return r
 	}
+	// A server that advertises a type and then hangs up when asked for it
+	// (dropbear lists RSA without an RSA key) has declined that type: ask
+	// again without it.
+	var declined []KeyType
+	for first.err != nil && first.err.Kind == Closed && first.err.Stage == StageKex && first.kexInit != nil {
+		kt, _, ok := KeyTypeOf(firstCommon(firstAlgos, first.kexInit.HostKeyAlgorithms))
+		if !ok {
+			break
+		}
+		declined = append(declined, kt)
+		r.Errors = r.Errors[:len(r.Errors)-1]
+		firstAlgos = slices.DeleteFunc(firstAlgos, func(a string) bool {
+			t, _, _ := KeyTypeOf(a)
+			return t == kt
+		})
+		if firstCommon(firstAlgos, first.kexInit.HostKeyAlgorithms) == "" {
+			r.Banner, r.KexInit = first.banner, first.kexInit
+			r.NotOffered = slices.Clone(types)
+			return r
+		}
+		next := s.grab(ctx, r.Addr, "", firstAlgos)
+		if next.err != nil {
+			r.Errors = append(r.Errors, next.err)
+		}
+		if next.kexInit == nil {
+			next.kexInit = first.kexInit
+		}
+		first = next
+	}
 	r.Banner = first.banner
 	r.KexInit = first.kexInit
 	if first.kexInit != nil {
@@ -418,6 +447,10 @@ addrs:
 	var wg sync.WaitGroup
 	for _, kt := range types {
 		if kt == firstType {
+			continue
+		}
+		if slices.Contains(declined, kt) {
+			r.NotOffered = append(r.NotOffered, kt)
 			continue
 		}
 		algos := kt.Algorithms(s.Certificates)

@@ -147,3 +147,16 @@ func TestResultsChannel(t *testing.T) {
 	assert.Equal(t, 2, n)
 	assert.Equal(t, 1, ok)
 }
+
+// TestDropbearDeclinedRSA: dropbear 2022.83 advertises RSA without an RSA
+// key and hangs up when asked for it; that is "not offered", not an error.
+func TestDropbearDeclinedRSA(t *testing.T) {
+	srv := testpeer.StartDropbear(t, testpeer.ServerOptions{KeyTypes: []string{"ecdsa"}})
+	r := (&Scanner{KeyTypes: []KeyType{RSA}}).ScanTarget(context.Background(),
+		Target{Hosts: []string{"127.0.0.1"}, Port: srv.Port})
+	assert.Empty(t, r.Keys)
+	assert.Empty(t, r.Errors)
+	assert.Equal(t, []KeyType{RSA}, r.NotOffered)
+	assert.True(t, errors.Is(r.Err(), NoCommonAlgorithm), "%v", r.Err())
+	assert.Contains(t, r.Err().Error(), "offers no key of the requested types")
+}
