@@ -155,7 +155,7 @@ func (r *Result) Err() error {
 	if len(r.Errors) > 0 {
 		return r.Errors[len(r.Errors)-1]
 	}
-	return &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: r.Addr,
+	return &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: r.Addr, Elapsed: r.Duration,
 		Err: fmt.Errorf("server offers no key of the requested types (it advertises %q)", r.offered())}
 }
 
