@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"bufio"
+	"github.com/hostkeys/hostkeys/internal/sshkey"
 	"os"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func BenchmarkParseKeyText(b *testing.B) {
 	for name, text := range byType {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				if _, _, err := ParseKeyText(text); err != nil {
+				if _, _, err := sshkey.ParseText(text); err != nil {
 					b.Fatal(err)
 				}
 			}

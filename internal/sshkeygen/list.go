@@ -67,7 +67,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 	br := bufio.NewReaderSize(r, 64<<10)
 	var lb lineBuffer
 	var comment commentRef
-	kc := newKeyCache()
+	kc := newKeyCache(h)
 	offset := 0
 	src := &lineSource{br: br, kc: kc}
 	for lnum := 1; ; lnum++ {
@@ -178,13 +178,14 @@ func explain(raw []byte) string {
 // of a known_hosts file (one per name or address), and parsing it is the
 // expensive part.
 type keyCache struct {
+	hash   fingerprint.Hash // described by the prefetch workers
 	parsed map[string]*cachedKey // across the file, up to maxCached keys
 	chunk  map[string]*cachedKey // the keys of the chunk being processed
 }
 
 type cachedKey struct {
 	key  *sshkey.Key // nil: not a key to OpenSSH
-	desc map[fingerprint.Hash]*description
+	desc [4]*description // by fingerprint.Hash
 }
 
 type description struct {
@@ -197,7 +198,9 @@ type description struct {
 // it when keys do not repeat.
 const maxCached = 1 << 13
 
-func newKeyCache() *keyCache { return &keyCache{parsed: map[string]*cachedKey{}} }
+func newKeyCache(h fingerprint.Hash) *keyCache {
+	return &keyCache{hash: h, parsed: map[string]*cachedKey{}}
+}
 
 // tryReadKey runs sshkey_read on the C string at buf[cp:]. It returns the
 // key (nil if there is none) and the offset just after the blanks that
@@ -287,6 +290,9 @@ func (kc *keyCache) prefetch(lines [][]byte) {
 					return
 				}
 				results[i] = parseCached(todo[i])
+				if results[i].key != nil {
+					kc.describe(results[i], kc.hash, false)
+				}
 			}
 		}()
 	}
@@ -339,7 +345,7 @@ func parseCached(text string) *cachedKey {
 }
 
 func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *description {
-	if d := ck.desc[h]; d != nil && (!visual || d.art != "") {
+	if d := ck.desc[h&3]; d != nil && (!visual || d.art != "") {
 		return d
 	}
 	d := &description{
@@ -352,10 +358,7 @@ func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *de
 			d.art = fingerprint.Randomart(k, h) + "\n"
 		}
 	}
-	if ck.desc == nil {
-		ck.desc = map[fingerprint.Hash]*description{}
-	}
-	ck.desc[h] = d
+	ck.desc[h&3] = d
 	return d
 }
 
