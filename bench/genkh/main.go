@@ -113,7 +113,7 @@ func text(pub any) string {
 func keyPool(n int) []string {
 	var pool []string
 	var params dsa.Parameters
-	if err := dsa.GenerateParameters(&params, rand.Reader, dsa.L1024N160); err != nil { //lint:ignore SA1019 see import
+	if err := dsa.GenerateParameters(&params, rand.Reader, dsa.L1024N160); err != nil {
 		log.Fatal(err)
 	}
 	curves := []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()}
@@ -134,7 +134,7 @@ func keyPool(n int) []string {
 			pool = append(pool, text(&k.PublicKey))
 		default:
 			priv := dsa.PrivateKey{PublicKey: dsa.PublicKey{Parameters: params}}
-			if err := dsa.GenerateKey(&priv, rand.Reader); err != nil { //lint:ignore SA1019 see import
+			if err := dsa.GenerateKey(&priv, rand.Reader); err != nil {
 				log.Fatal(err)
 			}
 			b := wire.AppendString(nil, []byte("ssh-dss"))

@@ -495,7 +495,7 @@ func VerifyDSA(pub *dsa.PublicKey, data []byte, sig *ssh.Signature) error {
 	h := sha1.Sum(data)
 	r := new(big.Int).SetBytes(sig.Blob[:20])
 	s := new(big.Int).SetBytes(sig.Blob[20:])
-	if !dsa.Verify(pub, h[:], r, s) { //lint:ignore SA1019 see import
+	if !dsa.Verify(pub, h[:], r, s) {
 		return errors.New("fingerprint: DSA signature verification failed")
 	}
 	return nil
