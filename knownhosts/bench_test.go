@@ -29,19 +29,29 @@ var (
 
 // benchFile writes the generated 100,000-line file once per process: half
 // hashed, with [host]:port names, comma lists, wildcards and markers.
+// With HOSTKEYS_BENCH_FILE set, the file is written there if it does not
+// exist, and reused if it does (the keys are the same: the generator is
+// seeded).
 func benchFile(tb testing.TB) (string, *khgen.Keys) {
 	benchOnce.Do(func() {
 		r := rand.New(rand.NewPCG(7, 7))
 		g := &khgen.Gen{R: r, Keys: khgen.NewKeys(r)}
-		dir, err := os.MkdirTemp("", "knownhosts-bench")
-		if err != nil {
-			panic(err)
+		benchKeys = g.Keys
+		benchPath = os.Getenv("HOSTKEYS_BENCH_FILE")
+		if benchPath != "" {
+			if _, err := os.Stat(benchPath); err == nil {
+				return
+			}
+		} else {
+			dir, err := os.MkdirTemp("", "knownhosts-bench")
+			if err != nil {
+				panic(err)
+			}
+			benchPath = filepath.Join(dir, "known_hosts")
 		}
-		benchPath = filepath.Join(dir, "known_hosts")
 		if err := os.WriteFile(benchPath, []byte(g.Big(benchLines)), 0o644); err != nil {
 			panic(err)
 		}
-		benchKeys = g.Keys
 	})
 	return benchPath, benchKeys
 }
@@ -135,6 +145,10 @@ func TestBenchReport(t *testing.T) {
 		t.Skip("set HOSTKEYS_BENCH=1 (bench/knownhosts.sh does)")
 	}
 	path, keys := benchFile(t)
+	if impl := os.Getenv("HOSTKEYS_BENCH_RSS"); impl != "" {
+		benchRSS(t, impl, path)
+		return
+	}
 	fi, _ := os.Stat(path)
 	fmt.Printf("file: %d lines, %.1f MB, half hashed; GOMAXPROCS=%d\n", benchLines, float64(fi.Size())/1e6, runtime.GOMAXPROCS(0))
 
@@ -187,6 +201,40 @@ func TestBenchReport(t *testing.T) {
 		}
 		fmt.Println(line)
 	}
+}
+
+// benchRSS loads the file with one implementation (or none) and prints
+// the process's peak RSS, for bench/knownhosts.sh, which runs it in fresh
+// processes.
+func benchRSS(t *testing.T, impl, path string) {
+	var keep any
+	switch impl {
+	case "hostkeys":
+		db, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep = db
+	case "xcrypto":
+		cb, err := xknownhosts.New(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep = cb
+	case "none":
+	default:
+		t.Fatalf("HOSTKEYS_BENCH_RSS=%q: want hostkeys, xcrypto or none", impl)
+	}
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			fmt.Printf("rss %s %s\n", impl, strings.Join(strings.Fields(l)[1:], " "))
+		}
+	}
+	runtime.KeepAlive(keep)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

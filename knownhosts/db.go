@@ -32,117 +32,68 @@ type Options struct {
 
 // DB is the set of known_hosts files ssh reads for one connection: the
 // user's and the global ones, in order. It is safe for concurrent use.
+//
+// It holds what lookups need, compactly: each entry's key text (shared
+// between entries with the same key) and host field, an index of plain
+// names, the patterns to scan, and the HMAC states of hashed names.
 type DB struct {
-	files    []*File
-	entries  []*Entry           // every entry of every file, in order
+	files    []*File         // when made by New
+	names    []string        // file names
+	segs     []segment       // every entry of every file, in order
+	hsegs    []hashedSegment // hashed names that can match
+	nents    int
+	nhashed  int
 	index    map[string]int32   // lowercased literal name -> first entry
 	more     map[string][]int32 // names of several entries -> the others
 	patterns []int32            // plain host fields with * ? or !
-	hashed   []hashedRef        // hashed names that can match
 	opts     Options
 }
 
-type hashedRef struct {
-	st  hmacState
-	sum [5]uint32
-	seq int32
-}
-
-// minParallelHashed is the number of hashed entries from which a lookup
-// spreads the HMACs over several goroutines.
-const minParallelHashed = 8192
-
 // Open reads known_hosts files into a DB. A file that does not exist is
-// skipped, as ssh does; any other read error is returned.
+// skipped, as ssh does; any other read error is returned. Invalid lines
+// are skipped, as ssh skips them; use [ParseFile] to see them.
 func Open(files ...string) (*DB, error) {
 	return OpenOptions(Options{}, files...)
 }
 
 // OpenOptions is Open with options.
 func OpenOptions(opts Options, files ...string) (*DB, error) {
-	var fs []*File
+	db := newDB(opts)
 	for _, name := range files {
-		f, err := ParseFile(name)
-		if err != nil {
+		if err := db.load(name); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				continue
 			}
 			return nil, err
 		}
-		fs = append(fs, f)
 	}
-	return New(opts, fs...), nil
+	return db, nil
+}
+
+func newDB(opts Options) *DB {
+	return &DB{opts: opts, index: map[string]int32{}, more: map[string][]int32{}}
 }
 
 // New makes a DB of parsed files. The files must not be modified while
 // the DB is in use.
 func New(opts Options, files ...*File) *DB {
-	n, hashed := 0, 0
+	db := newDB(opts)
+	db.files = files
 	for _, f := range files {
-		n += len(f.Lines)
-		for i := range f.Lines {
-			if e := f.Lines[i].Entry; e != nil && e.hashed != nil {
-				hashed++
-			}
-		}
-	}
-	db := &DB{files: files, opts: opts, index: make(map[string]int32, 2*(n-hashed)), more: map[string][]int32{}}
-	db.entries = make([]*Entry, 0, n)
-	db.hashed = make([]hashedRef, 0, hashed)
-	for _, f := range files {
+		fi := uint32(len(db.names))
+		db.names = append(db.names, f.Name)
+		var c chunkResult
 		for i := range f.Lines {
 			if e := f.Lines[i].Entry; e != nil {
-				db.add(e)
+				c.add(e, fi, nil)
 			}
 		}
+		db.push(&c)
 	}
 	return db
 }
 
-func (db *DB) add(e *Entry) {
-	seq := int32(len(db.entries))
-	db.entries = append(db.entries, e)
-	switch {
-	case e.hashed != nil:
-		if e.hashed.canonical {
-			db.hashed = append(db.hashed, hashedRef{st: e.hashed.st, sum: e.hashed.sum, seq: seq})
-		}
-	case e.hostErr != "":
-	case hasWildcard(e.Hosts):
-		db.patterns = append(db.patterns, seq)
-	default:
-		hosts := e.Hosts
-		var buf [8]string
-		names := buf[:0]
-		for i := 0; i < len(hosts); {
-			j := i
-			for j < len(hosts) && hosts[j] != ',' {
-				j++
-			}
-			if j-i >= maxPatternElement {
-				return // the whole line never matches
-			}
-			names = append(names, hosts[i:j])
-			if j < len(hosts) {
-				j++
-			}
-			i = j
-		}
-		for k, name := range names {
-			names[k] = lowerASCII(name)
-			if slices.Contains(names[:k], names[k]) {
-				continue
-			}
-			if _, dup := db.index[names[k]]; dup {
-				db.more[names[k]] = append(db.more[names[k]], seq)
-			} else {
-				db.index[names[k]] = seq
-			}
-		}
-	}
-}
-
-// Files returns the files the DB was made of.
+// Files returns the files the DB was made of by [New]; nil for [Open].
 func (db *DB) Files() []*File { return db.files }
 
 // Lookup returns the entries whose host field matches name exactly as
@@ -154,7 +105,7 @@ func (db *DB) Lookup(name string) []*Entry {
 	seqs := db.match(name)
 	out := make([]*Entry, len(seqs))
 	for i, s := range seqs {
-		out[i] = db.entries[s]
+		out[i] = db.entry(s)
 	}
 	return out
 }
@@ -167,7 +118,7 @@ func (db *DB) match(name string) []int32 {
 		seqs = append(seqs, db.more[q]...)
 	}
 	for _, s := range db.patterns {
-		if matchList(q, db.entries[s].Hosts) == matched {
+		if matchList(q, db.ent(s).hosts) == matched {
 			seqs = append(seqs, s)
 		}
 	}
@@ -177,7 +128,7 @@ func (db *DB) match(name string) []int32 {
 }
 
 func (db *DB) matchHashed(name string) []int32 {
-	if len(db.hashed) == 0 {
+	if db.nhashed == 0 {
 		return nil
 	}
 	tail := prepareTail(name)
@@ -185,21 +136,21 @@ func (db *DB) matchHashed(name string) []int32 {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	if workers == 1 || len(db.hashed) < minParallelHashed {
-		return scanHashed(db.hashed, tail, nil)
+	if workers == 1 || db.nhashed < minParallelHashed {
+		return db.scanHashed(0, db.nhashed, tail)
 	}
-	chunk := (len(db.hashed) + workers - 1) / workers
+	chunk := (db.nhashed + workers - 1) / workers
 	results := make([][]int32, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(db.hashed))
+		lo, hi := w*chunk, min((w+1)*chunk, db.nhashed)
 		if lo >= hi {
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[w] = scanHashed(db.hashed[lo:hi], tail, nil)
+			results[w] = db.scanHashed(lo, hi, tail)
 		}()
 	}
 	wg.Wait()
@@ -210,12 +161,22 @@ func (db *DB) matchHashed(name string) []int32 {
 	return out
 }
 
-func scanHashed(refs []hashedRef, tail []byte, out []int32) []int32 {
-	var c sha1Blocks
-	for i := range refs {
-		r := &refs[i]
-		if r.st.sum(&c, tail) == r.sum {
-			out = append(out, r.seq)
+// scanHashed matches hashed references lo to hi-1.
+func (db *DB) scanHashed(lo, hi int, tail []byte) []int32 {
+	var out []int32
+	c := sha1Pool.Get().(*sha1Blocks)
+	defer sha1Pool.Put(c)
+	for _, sg := range db.hsegs {
+		b := int(sg.base)
+		if b+len(sg.refs) <= lo || b >= hi {
+			continue
+		}
+		refs := sg.refs[max(lo-b, 0):min(hi-b, len(sg.refs))]
+		for i := range refs {
+			r := &refs[i]
+			if r.st.sum(c, tail) == r.sum {
+				out = append(out, r.seq)
+			}
 		}
 	}
 	return out
@@ -232,7 +193,8 @@ func (db *DB) HostKeys(host string, port int) []*Entry {
 func (db *DB) usable(name string) []*Entry {
 	var out []*Entry
 	for _, s := range db.match(name) {
-		if e := db.entries[s]; e.usable() {
+		if e := db.entry(s); e.usable() {
+			db.ent(s).parsed.CompareAndSwap(nil, e.parsed.Load())
 			out = append(out, e)
 		}
 	}

@@ -128,9 +128,9 @@ func (f *File) Remove(name string, opts *EditOptions) ([]int, error) {
 	if opts == nil {
 		opts = &EditOptions{}
 	}
-	hit := map[*Entry]bool{}
+	hit := map[int]bool{}
 	for _, e := range f.Lookup(name) {
-		hit[e] = true
+		hit[e.Line] = true
 	}
 	var removed []int
 	var invalid []*LineError
@@ -141,7 +141,7 @@ func (f *File) Remove(name string, opts *EditOptions) ([]int, error) {
 			invalid = append(invalid, l.Err)
 		case l.Entry != nil && l.Entry.hostErr != "":
 			invalid = append(invalid, &LineError{f.Name, l.Num, l.Entry.hostErr})
-		case l.Entry != nil && hit[l.Entry] && l.Entry.Marker == "":
+		case l.Entry != nil && hit[l.Num] && l.Entry.Marker == "":
 			removed = append(removed, l.Num)
 			continue
 		}

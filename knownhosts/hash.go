@@ -11,6 +11,7 @@ import (
 	"hash"
 	"reflect"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -33,21 +34,30 @@ type hashedName struct {
 // parseHashed reads a host field that starts with '|', as OpenSSH's
 // extract_salt does. An error means OpenSSH treats the line as invalid.
 func parseHashed(field string) (*hashedName, error) {
+	h := &hashedName{}
+	if err := parseHashedInto(field, h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// parseHashedInto is parseHashed into h.
+func parseHashedInto(field string, h *hashedName) error {
+	*h = hashedName{}
 	if len(field) < len(hashMagic) || field[:len(hashMagic)] != hashMagic {
-		return nil, errors.New("hashed host name does not start with |1|")
+		return errors.New("hashed host name does not start with |1|")
 	}
 	rest := field[len(hashMagic):]
 	end := indexByte(rest, '|')
 	if end < 0 {
-		return nil, errors.New("hashed host name has no | after the salt")
+		return errors.New("hashed host name has no | after the salt")
 	}
 	if end == 0 || end > 1024 {
-		return nil, errors.New("hashed host name has a bad salt length")
+		return errors.New("hashed host name has a bad salt length")
 	}
-	h := &hashedName{}
 	n, ok := b64pton(rest[:end], h.salt[:])
 	if !ok || n != sha1.Size {
-		return nil, errors.New("hashed host name has a bad salt")
+		return errors.New("hashed host name has a bad salt")
 	}
 	h.st = newHMACState(h.salt[:])
 	// The field matches only if it is exactly what host_hash prints: a
@@ -61,7 +71,7 @@ func parseHashed(field string) (*hashedName, error) {
 			h.canonical = true
 		}
 	}
-	return h, nil
+	return nil
 }
 
 func indexByte(s string, c byte) int {
@@ -192,7 +202,8 @@ func newHMACState(key []byte) hmacState {
 		ip[i] ^= 0x36
 		op[i] ^= 0x5c
 	}
-	var c sha1Blocks
+	c := sha1Pool.Get().(*sha1Blocks)
+	defer sha1Pool.Put(c)
 	return hmacState{inner: c.run(&sha1Init, ip[:]), outer: c.run(&sha1Init, op[:])}
 }
 
@@ -211,6 +222,8 @@ type sha1Blocks struct {
 	out [96]byte
 	blk [64]byte // the outer block of an HMAC
 }
+
+var sha1Pool = sync.Pool{New: func() any { return new(sha1Blocks) }}
 
 // sha1Digest mirrors crypto/sha1's digest struct.
 type sha1Digest struct {

@@ -298,6 +298,12 @@ func parseChunk(data, name string, num int, out []Line) {
 // parseLine classifies a line as OpenSSH's hostkeys_foreach_file does and
 // fills e for entries.
 func parseLine(text string, e *Entry) (LineKind, string) {
+	return parseLineInto(text, e, nil)
+}
+
+// parseLineInto is parseLine, with the hashed name parsed into scratch
+// when it is not nil (for callers that copy what they need).
+func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string) {
 	// OpenSSH handles lines as C strings: a NUL ends them.
 	if i := strings.IndexByte(text, 0); i >= 0 {
 		text = text[:i]
@@ -347,8 +353,11 @@ func parseLine(text string, e *Entry) (LineKind, string) {
 	}
 	e.Marker, e.Hosts, e.KeyText = marker, hosts, rest
 	if hosts[0] == '|' {
-		h, err := parseHashed(hosts)
-		if err != nil {
+		h := scratch
+		if h == nil {
+			h = &hashedName{}
+		}
+		if err := parseHashedInto(hosts, h); err != nil {
 			e.hostErr = err.Error()
 		} else {
 			e.hashed = h

@@ -96,7 +96,15 @@ func TestCrashSafeSave(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafeSave$")
 		cmd.Env = append(os.Environ(), "KNOWNHOSTS_CRASH_WRITER="+path)
 		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(50+rand.IntN(200)) * time.Millisecond)
+		// Wait for the writer's first save, then kill it at a random
+		// moment of the following ones.
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+			if d, _ := os.ReadFile(path); string(d) != prev {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		data, err := os.ReadFile(path)

@@ -1,0 +1,63 @@
+package knownhosts
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hostkeys/hostkeys/knownhosts/internal/khgen"
+)
+
+// TestOpenMatchesParse checks that the streaming, chunked loader of Open
+// finds what a DB over the parsed file finds, on a file of several chunks
+// with a line longer than a chunk and no final newline.
+func TestOpenMatchesParse(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	g := &khgen.Gen{R: r, Keys: khgen.NewKeys(r)}
+	var b strings.Builder
+	for b.Len() < 3*loadChunkSize {
+		b.WriteString(g.File(500))
+		if b.Len() > loadChunkSize && b.Len() < loadChunkSize+100000 {
+			b.WriteString(strings.Repeat("x", loadChunkSize+10) + ".example " + k1 + "\n")
+		}
+	}
+	b.WriteString("last.example " + k1) // no final newline
+	content := b.String()
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+
+	opened, err := Open(path)
+	require.NoError(t, err)
+	f, err := ParseFile(path)
+	require.NoError(t, err)
+	parsed := New(Options{}, f)
+	assert.Equal(t, len(f.Entries()), opened.nents)
+
+	queries := []string{"last.example"}
+	for i := 0; i < 300; i++ {
+		queries = append(queries, g.Name())
+	}
+	for _, q := range queries {
+		a, b := opened.Lookup(q), parsed.Lookup(q)
+		require.Equal(t, len(b), len(a), q)
+		for i := range a {
+			assert.Equal(t, b[i].Line, a[i].Line, q)
+			assert.Equal(t, b[i].Hosts, a[i].Hosts, q)
+			assert.Equal(t, b[i].KeyText, a[i].KeyText, q)
+			assert.Equal(t, b[i].Marker, a[i].Marker, q)
+			assert.Equal(t, f.Lines[a[i].Line-1].Entry.Hosts, a[i].Hosts)
+		}
+		assert.Equal(t, lines(parsed.usable(q)), lines(opened.usable(q)), q)
+	}
+	found := opened.Lookup("last.example")
+	require.NotEmpty(t, found)
+	assert.Equal(t, len(f.Lines), found[len(found)-1].Line, "the last line, without a newline, is read")
+
+	_, err = Open(filepath.Join(t.TempDir(), "missing"))
+	assert.NoError(t, err, "a missing file is not an error")
+}
