@@ -53,3 +53,22 @@ func TestFingerprintMatchesSSHKeygen(t *testing.T) {
 	}
 	assert.Greater(t, compared, 100)
 }
+
+// TestSampleData runs the README's first command on the bundled sample and
+// compares it with the recorded output (which the real ssh-keygen -l
+// printed; checked again here when it is installed).
+func TestSampleData(t *testing.T) {
+	sample := filepath.Join("..", "..", "examples", "testdata", "known_hosts")
+	want, err := os.ReadFile(sample + ".fingerprints")
+	require.NoError(t, err)
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	require.Equal(t, 0, run(e, []string{"fingerprint", "-f", sample}))
+	assert.Equal(t, string(want), stdout.String())
+	assert.Equal(t, 5, strings.Count(stderr.String(), "hostkeys: warning: "), "every skipped line is reported:\n%s", stderr.String())
+
+	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
+	out, err := exec.Command(keygen, "-l", "-f", sample).Output()
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(out))
+}
