@@ -72,3 +72,41 @@ func TestSampleData(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(out))
 }
+
+// TestFingerprintBadInput: bad input gets a clear message naming file and
+// line, and never a panic.
+func TestFingerprintBadInput(t *testing.T) {
+	dir := t.TempDir()
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx"
+	garbage := make([]byte, 256<<10)
+	for i := range garbage {
+		garbage[i] = byte(i*131 + i>>7)
+	}
+	tests := []struct {
+		name, content string
+		code          int
+		stderr        []string
+	}{
+		{"truncated", "h ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5X\n", 255,
+			[]string{"truncated:1: skipped: ssh-ed25519 key: invalid base64 key data", "truncated is not a public key file."}},
+		{"mismatch", "h ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx\n", 255,
+			[]string{`mismatch:1: skipped: key type mismatch: the line says "ssh-rsa", the key is "ssh-ed25519"`}},
+		{"megabyte", "h " + key + " " + strings.Repeat("c", 1<<20) + "\n" + strings.Repeat("x", 1<<20) + "\nok " + key + "\n", 0,
+			[]string{"megabyte:2: skipped: no public key on the line"}},
+		{"garbage", string(garbage), 255, []string{"garbage:2: skipped: line contains a NUL byte", "garbage is not a public key file."}},
+		{"empty", "", 255, []string{"empty is not a public key file."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name)
+			require.NoError(t, os.WriteFile(path, []byte(tt.content), 0o644))
+			var stdout, stderr bytes.Buffer
+			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			code := run(e, []string{"fingerprint", "-f", path})
+			assert.Equal(t, tt.code, code)
+			for _, s := range tt.stderr {
+				assert.Contains(t, stderr.String(), strings.Replace(s, tt.name, path, 1))
+			}
+		})
+	}
+}
