@@ -24,8 +24,9 @@ func init() {
 const fingerprintUsage = `usage: hostkeys fingerprint [-E md5|sha256|sha1] [-v] [--json] [-f FILE]... [FILE]...
 
 Prints one line per public key in each FILE (a known_hosts, authorized_keys
-or .pub file; "-" is standard input), exactly as ssh-keygen -l -f FILE does.
-Lines that hold no key are reported on standard error.
+or .pub file, or a private key file; "-" is standard input), exactly as
+ssh-keygen -l -f FILE does. Lines that hold no key are reported on standard
+error.
 
   -E HASH   fingerprint hash: sha256 (default), md5 or sha1
   -v        also print the visual host key (randomart), as ssh-keygen -lv
@@ -96,9 +97,19 @@ func runFingerprint(e *env, args []string) int {
 			return exitUsage
 		}
 		if res.PrivateKey {
-			e.errorf("%s is a private key file; hostkeys reads public keys only", name)
-			e.hintf("run it on %s.pub", name)
-			return exitUsage
+			warnings, ok, err := sshkeygen.ListPrivate(e.stdout, name, sshkeygen.ListOptions{Hash: h, Visual: *verbose, Escaper: esc})
+			if err != nil {
+				e.errorf("%v", err)
+				return exitUsage
+			}
+			for _, w := range warnings {
+				e.warnf("%s", w)
+			}
+			if !ok {
+				e.errorf("%s is not a key file.", name)
+				status = 255
+			}
+			continue
 		}
 		for _, s := range res.Skipped {
 			e.warnf("%s:%d: skipped: %s", s.File, s.Line, s.Reason)

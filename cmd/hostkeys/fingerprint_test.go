@@ -110,3 +110,58 @@ func TestFingerprintBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestFingerprintPrivateKeys compares `hostkeys fingerprint -f KEY` with
+// ssh-keygen -l on private key files: with and without a .pub file,
+// encrypted, PEM, with an empty comment, readable by others, and broken.
+func TestFingerprintPrivateKeys(t *testing.T) {
+	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
+	dir := t.TempDir()
+	gen := func(name, pass, comment string, args ...string) string {
+		p := filepath.Join(dir, name)
+		a := append([]string{"-q", "-N", pass, "-C", comment, "-f", p}, args...)
+		out, err := exec.Command(keygen, a...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return p
+	}
+	withPub := gen("ed", "", "me@ed", "-t", "ed25519")
+	paths := []string{withPub}
+	for _, k := range []struct {
+		name, pass, comment string
+		args                []string
+	}{
+		{"nopub", "", "me@nopub", []string{"-t", "ed25519"}},
+		{"enc", "secret", "encrypted", []string{"-t", "ecdsa"}},
+		{"pem", "", "pem key", []string{"-t", "rsa", "-b", "2048", "-m", "PEM"}},
+		{"empty", "", "", []string{"-t", "ed25519"}},
+		{"dsa", "", "dsa key", []string{"-t", "dsa"}},
+		{"open", "", "too open", []string{"-t", "ecdsa", "-b", "384"}},
+	} {
+		p := gen(k.name, k.pass, k.comment, k.args...)
+		require.NoError(t, os.Remove(p+".pub"))
+		paths = append(paths, p)
+	}
+	require.NoError(t, os.Chmod(filepath.Join(dir, "open"), 0o644))
+	// A .pub file with no comment: ssh-keygen shows the .pub file's name.
+	bare := gen("bare", "", "", "-t", "ed25519")
+	paths = append(paths, bare)
+	bad := filepath.Join(dir, "bad")
+	require.NoError(t, os.WriteFile(bad, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n"), 0o600))
+	paths = append(paths, bad)
+
+	for _, p := range paths {
+		for _, flags := range [][]string{nil, {"-E", "md5", "-v"}} {
+			cmd := exec.Command(keygen, append(append([]string{"-l"}, flags...), "-f", p)...)
+			want, err := cmd.Output()
+			wantCode := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				wantCode = ee.ExitCode()
+			}
+			var stdout, stderr bytes.Buffer
+			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			code := run(e, append(append([]string{"fingerprint"}, flags...), "-f", p))
+			assert.Equal(t, wantCode, code, "%s %v: %s", p, flags, stderr.String())
+			assert.Equal(t, string(want), stdout.String(), "%s %v", p, flags)
+		}
+	}
+}

@@ -178,13 +178,13 @@ func explain(raw []byte) string {
 // of a known_hosts file (one per name or address), and parsing it is the
 // expensive part.
 type keyCache struct {
-	hash   fingerprint.Hash // described by the prefetch workers
+	hash   fingerprint.Hash      // described by the prefetch workers
 	parsed map[string]*cachedKey // across the file, up to maxCached keys
 	chunk  map[string]*cachedKey // the keys of the chunk being processed
 }
 
 type cachedKey struct {
-	key  *sshkey.Key // nil: not a key to OpenSSH
+	key  *sshkey.Key     // nil: not a key to OpenSSH
 	desc [4]*description // by fingerprint.Hash
 }
 

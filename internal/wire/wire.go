@@ -36,6 +36,16 @@ func (r *Reader) Uint32() (uint32, error) {
 	return v, nil
 }
 
+// Byte reads one byte.
+func (r *Reader) Byte() (byte, error) {
+	if len(r.b) < 1 {
+		return 0, ErrShort
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c, nil
+}
+
 // Uint64 reads a big-endian uint64.
 func (r *Reader) Uint64() (uint64, error) {
 	if len(r.b) < 8 {
