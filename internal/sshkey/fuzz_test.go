@@ -1,0 +1,59 @@
+package sshkey
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParsePrivateFile: OpenSSH private key envelopes never panic the
+// parser, and whatever parses has a known public key.
+func FuzzParsePrivateFile(f *testing.F) {
+	dir := f.TempDir()
+	if keygen, err := exec.LookPath("ssh-keygen"); err == nil {
+		for i, args := range [][]string{{"-t", "ed25519"}, {"-t", "ecdsa"}, {"-t", "rsa", "-b", "1024"}, {"-t", "ed25519", "-N", "pw"}} {
+			p := filepath.Join(dir, string(rune('a'+i)))
+			a := append([]string{"-q", "-N", "", "-C", "fuzz seed", "-f", p}, args...)
+			if exec.Command(keygen, a...).Run() == nil {
+				if b, err := os.ReadFile(p); err == nil {
+					f.Add(b)
+				}
+			}
+		}
+	}
+	f.Add([]byte(privateBegin + "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n" + privateEnd + "\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pf, err := ParsePrivateFile(data)
+		if err != nil {
+			return
+		}
+		if pf.Public == nil || len(pf.Public.PlainBlob) == 0 {
+			t.Fatalf("parsed without a public key")
+		}
+		if pf.Encrypted && pf.HasComment {
+			t.Fatalf("comment read from an encrypted key")
+		}
+	})
+}
+
+// FuzzParseText: the text form never panics, and what parses re-parses
+// from its canonical blob to the same key.
+func FuzzParseText(f *testing.F) {
+	f.Add("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx c")
+	f.Add("rsa-sha2-512 AAAAB3NzaC1yc2EAAAADAQABAAAAgQDB x")
+	f.Add("ssh-dss AAAAB3NzaC1kc3MAAACBAP8=")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, _, err := ParseText(s)
+		if err != nil {
+			return
+		}
+		k2, err := Parse(k.Blob)
+		if err != nil {
+			t.Fatalf("canonical blob does not parse: %v", err)
+		}
+		if string(k2.PlainBlob) != string(k.PlainBlob) || k2.Bits != k.Bits || k2.Label() != k.Label() {
+			t.Fatalf("canonical form is not stable")
+		}
+	})
+}
