@@ -202,6 +202,11 @@ func newHMACState(key []byte) hmacState {
 		ip[i] ^= 0x36
 		op[i] ^= 0x5c
 	}
+	if hasSHANI {
+		st := hmacState{inner: sha1Init, outer: sha1Init}
+		sha1BlockX2(&st.inner, &ip[0], &st.outer, &op[0])
+		return st
+	}
 	c := sha1Pool.Get().(*sha1Blocks)
 	defer sha1Pool.Put(c)
 	return hmacState{inner: c.run(&sha1Init, ip[:]), outer: c.run(&sha1Init, op[:])}

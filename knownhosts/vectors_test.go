@@ -201,3 +201,33 @@ func TestPathologicalPattern(t *testing.T) {
 	db := New(Options{}, parseString(t, pat+" "+k1+"\n"))
 	assert.Empty(t, db.Lookup(strings.Repeat("a", 40)))
 }
+
+// TestHashedScan checks hashed lookups for names of one and several SHA-1
+// blocks, in DBs of odd and even sizes, large enough to be scanned in
+// parallel.
+func TestHashedScan(t *testing.T) {
+	long := strings.Repeat("long-name.", 20) + "example"
+	for _, n := range []int{1, 2, 3, 9000, 9001} {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			name := "h" + strings.Repeat("x", i%7) + ".example"
+			if i == n-1 {
+				name = long
+			}
+			b.WriteString(HashHost(name) + " " + k1 + "\n")
+		}
+		db := New(Options{}, parseString(t, b.String()))
+		assert.Equal(t, []int{n}, lines(db.Lookup(long)), "n=%d", n)
+		if n > 1 {
+			assert.Len(t, db.Lookup("hx.example"), len(rangeStep(1, n-1, 7)), "n=%d", n)
+		}
+	}
+}
+
+func rangeStep(from, to, step int) []int {
+	var r []int
+	for i := from; i < to; i += step {
+		r = append(r, i)
+	}
+	return r
+}

@@ -1,0 +1,15 @@
+//go:build amd64 && !purego
+
+package knownhosts
+
+// sha1BlockX2 runs SHA-1's compression function over one 64-byte block
+// for each of two independent states, interleaved so that the CPU's SHA
+// units work on both at once. It needs the SHA extensions, SSSE3 and
+// SSE4.1 (hasSHANI).
+//
+//go:noescape
+func sha1BlockX2(ha *[5]uint32, pa *byte, hb *[5]uint32, pb *byte)
+
+func cpuHasSHA() bool
+
+var hasSHANI = cpuHasSHA()
