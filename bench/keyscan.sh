@@ -13,7 +13,8 @@
 # then loses over half of its connections); a last run shows hostkeys
 # against sshd's default MaxStartups too.
 #
-# usage: bench/keyscan.sh [N]        (needs sshd, ssh-keyscan, ssh-keygen, go)
+# usage: bench/keyscan.sh [N]   (needs sshd, ssh-keyscan, ssh-keygen, go, python3, bc)
+# HOSTKEYS_FLAGS adds flags to the hostkeys runs (e.g. "--per-host 16").
 set -euo pipefail
 
 N=${1:-200}
@@ -67,16 +68,27 @@ start_sshd() {
 
 for i in $(seq "$N"); do echo 127.0.0.1; done >"$lab/hosts"
 
+# sshd_cpu: CPU seconds of the reaped children of the running sshd (its
+# per-connection processes): fields cutime and cstime of /proc/PID/stat.
+sshd_cpu() {
+	local pid=${pids[${#pids[@]}-1]}
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat"
+}
+
 # measure LABEL CMD...: runs CMD, records wall/cpu/keys in globals.
 TIMEFORMAT='%R %U %S'
 measure() {
 	local label=$1; shift
-	local t
+	local t s0 s1
+	s0=$(sshd_cpu)
 	t=$( { time "$@" >"$lab/out" 2>"$lab/err"; } 2>&1 ) || true
+	sleep 0.5 # let sshd reap the last children
+	s1=$(sshd_cpu)
 	read -r wall user sys <<<"$t"
 	keys=$(grep -c . "$lab/out" || true)
 	cpu=$(echo "$user + $sys" | bc -l)
-	printf '%-44s %8.2f s wall %7.2f s cpu (user %.2f sys %.2f) %5d keys\n' "$label" "$wall" "$cpu" "$user" "$sys" "$keys"
+	printf '%-44s %8.2f s wall %7.2f s cpu (user %.2f sys %.2f) %5d keys, sshd %.2f s cpu\n' \
+		"$label" "$wall" "$cpu" "$user" "$sys" "$keys" "$(echo "$s1 - $s0" | bc -l)"
 }
 
 ratio() { echo "scale=1; $1 / $2" | bc -l; }
@@ -87,7 +99,7 @@ for types in ed25519 rsa,ecdsa,ed25519; do
 	want=$((N * $(echo "$types" | tr ',' '\n' | wc -l)))
 	measure "ssh-keyscan -t $types" ssh-keyscan -p "$port" -t "$types" -f "$lab/hosts"
 	kw=$wall kc=$cpu kk=$keys
-	measure "hostkeys scan -t $types" "$lab/hostkeys" scan -q -p "$port" -t "$types" -f "$lab/hosts"
+	measure "hostkeys scan -t $types" "$lab/hostkeys" scan -q -p "$port" -t "$types" ${HOSTKEYS_FLAGS:-} -f "$lab/hosts"
 	hw=$wall hc=$cpu hk=$keys
 	per_k=$(echo "$kc / ($kk + ($kk == 0))" | bc -l)
 	per_h=$(echo "$hc / ($hk + ($hk == 0))" | bc -l)

@@ -329,12 +329,18 @@ feed:
 }
 
 // Results is [Scanner.Scan] delivering through a channel, closed when the
-// scan ends.
+// scan ends. Read it to the end, or cancel ctx to stop early (results not
+// yet received are then dropped).
 func (s *Scanner) Results(ctx context.Context, targets []Target) <-chan *Result {
 	ch := make(chan *Result)
 	go func() {
 		defer close(ch)
-		s.Scan(ctx, targets, func(r *Result) { ch <- r })
+		s.Scan(ctx, targets, func(r *Result) {
+			select {
+			case ch <- r:
+			case <-ctx.Done():
+			}
+		})
 	}()
 	return ch
 }
