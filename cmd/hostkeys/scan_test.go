@@ -78,6 +78,9 @@ func TestScanMatchesKeyscan(t *testing.T) {
 			{"-p", port, "-t", "rsa,ecdsa", "127.0.0.1"},
 			{"-p", port, "-D", "127.0.0.1"},
 			{"-p", port, "-t", "ed25519", "-f", hosts},
+			{"-p", port, "-t", "ed25519", "127.0.0.1,Localhost"},
+			{"-p", port, "-t", "ed25519", "-H", "-D", "127.0.0.1,localhost"},
+			{"-p", port, "-t", "ed25519", "127.0.0.0/29"},
 		}
 		if srv.Program == "sshd" {
 			cases = append(cases, []string{"-p", port, "-c", "127.0.0.1"}, []string{"-c", "-p", port, "-t", "ecdsa,ed25519", "127.0.0.1"})
