@@ -38,7 +38,8 @@ type Scanner struct {
 	// slot does not count.
 	Timeout time.Duration
 
-	// Concurrency bounds the connections in flight in all; zero means 64.
+	// Concurrency bounds the connections in flight in all; zero means 128
+	// (each is a file descriptor: mind RLIMIT_NOFILE when raising it).
 	Concurrency int
 
 	// PerHost bounds the connections in flight to one address (ip:port);
@@ -202,7 +203,7 @@ func (s *Scanner) init() {
 	s.once.Do(func() {
 		n := s.Concurrency
 		if n <= 0 {
-			n = 64
+			n = 128
 		}
 		s.global = make(chan struct{}, n)
 		s.hosts.m = map[string]*hostSlot{}

@@ -47,7 +47,7 @@ names printed).
   -t TYPES      key types: rsa,ecdsa,ed25519,ecdsa-sk,ed25519-sk,dsa
                 (default all but dsa; only advertised ones are fetched)
   -v            verbose: negotiated algorithms, timings, missing types
-  -j N          connections in flight in all (default 64)
+  -j N          connections in flight in all (default 128)
   --per-host N  connections in flight per address (default 6)
   --legacy-kex  also offer the SHA-1 Diffie-Hellman groups
   --json        one JSON object per target, one per line
