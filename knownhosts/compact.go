@@ -222,6 +222,11 @@ func (db *DB) load(name string) error {
 	defer fh.Close()
 	fi := uint32(len(db.names))
 	db.names = append(db.names, name)
+	if st, err := fh.Stat(); err == nil && len(db.index) == 0 && st.Size() > 1<<20 {
+		// About one plain name per 170 bytes in large files: sizing the
+		// index once saves rehashing it as it grows.
+		db.index = make(map[string]int32, st.Size()/170)
+	}
 
 	type job struct {
 		data  []byte

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"hash"
 	"reflect"
-	"strings"
 	"sync"
 	"unsafe"
 )
@@ -65,8 +64,8 @@ func parseHashedInto(field string, h *hashedName) error {
 	// text is canonical unless it has blanks) and a 28-byte digest.
 	sumText := rest[end+1:]
 	var sum [sha1.Size]byte
-	if end == 28 && len(sumText) == 28 && !strings.ContainsAny(rest[:end], " \t\n\v\f\r") {
-		if m, ok := b64pton(sumText, sum[:]); ok && m == sha1.Size && sumText[27] == '=' && !strings.ContainsAny(sumText, " \t\n\v\f\r") {
+	if end == 28 && len(sumText) == 28 && !hasCSpace(rest[:end]) {
+		if m, ok := b64pton(sumText, sum[:]); ok && m == sha1.Size && sumText[27] == '=' && !hasCSpace(sumText) {
 			h.sum = sumWords(&sum)
 			h.canonical = true
 		}
@@ -162,6 +161,15 @@ func b64pton(s string, dst []byte) (int, bool) {
 		}
 		return n, true
 	}
+}
+
+func hasCSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isCSpace(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func isCSpace(c byte) bool {

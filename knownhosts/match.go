@@ -1,9 +1,5 @@
 package knownhosts
 
-import (
-	"strings"
-)
-
 // maxPatternElement is the length at which OpenSSH's match_pattern_list
 // gives up on a host list: an element of this many bytes or more (after
 // any "!") makes the whole list a non-match.
@@ -118,7 +114,12 @@ func lowerASCII(s string) string {
 // characters that make ssh-keygen -H leave a line alone and that keep a
 // line out of the exact-name index.
 func hasWildcard(list string) bool {
-	return strings.ContainsAny(list, "*?!")
+	for i := 0; i < len(list); i++ {
+		if c := list[i]; c == '*' || c == '?' || c == '!' {
+			return true
+		}
+	}
+	return false
 }
 
 // HostPort returns the name under which ssh looks a host up in known_hosts:

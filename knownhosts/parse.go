@@ -308,7 +308,7 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 	if i := strings.IndexByte(text, 0); i >= 0 {
 		text = text[:i]
 	}
-	s := strings.TrimLeft(text, " \t")
+	s := trimBlanks(text)
 	if s == "" {
 		return BlankLine, ""
 	}
@@ -321,7 +321,7 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 		tok, _, _ = strings.Cut(tok, "\t")
 		return InvalidLine, fmt.Sprintf("invalid marker %q", tok)
 	}
-	end := strings.IndexAny(s, " \t")
+	end := indexBlank(s)
 	if end <= 0 {
 		if s == "" {
 			return InvalidLine, "marker without host names"
@@ -329,11 +329,11 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 		return InvalidLine, "no key after the host names"
 	}
 	hosts := s[:end]
-	rest := strings.TrimLeft(s[end:], " \t")
+	rest := trimBlanks(s[end:])
 	if rest == "" || rest[0] == '#' {
 		return InvalidLine, "no key after the host names"
 	}
-	l := strings.IndexAny(rest, " \t")
+	l := indexBlank(rest)
 	if l < 0 {
 		return InvalidLine, fmt.Sprintf("no key after the key type %q", rest)
 	}
@@ -347,7 +347,7 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 		}
 		return InvalidLine, fmt.Sprintf("unknown key type %q", typ)
 	}
-	after := strings.TrimLeft(rest[l:], " \t")
+	after := trimBlanks(rest[l:])
 	if after == "" || after[0] == '#' {
 		return InvalidLine, fmt.Sprintf("no key after the key type %q", typ)
 	}
@@ -528,4 +528,22 @@ func readAll(r io.Reader, buf []byte) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// indexBlank is strings.IndexAny(s, " \t"), without building a set.
+func indexBlank(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return i
+		}
+	}
+	return -1
+}
+
+// trimBlanks drops leading spaces and tabs.
+func trimBlanks(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
 }
