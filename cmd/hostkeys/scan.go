@@ -307,6 +307,7 @@ func runScan(e *env, args []string) int {
 				return
 			}
 			e.stdout.Write(append(b, '\n'))
+			reportFailures(e, f, r)
 		} else {
 			printResult(e, f, r)
 		}
@@ -345,12 +346,18 @@ func printResult(e *env, f *scanFlags, r *keyscan.Result) {
 				r.Addr, k.Type, k.Algorithm, k.KeyExchange, k.Duration.Round(time.Millisecond))
 		}
 	}
+	e.stdout.Write(out.Bytes())
+	e.stderr.Write(errOut.Bytes())
+	reportFailures(e, f, r)
+}
+
+// reportFailures writes a target's failures to stderr: errors when it gave
+// no key, warnings otherwise; with -v, what was negotiated.
+func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 	report := e.warnf
 	if len(r.Keys) == 0 {
 		report = e.errorf
 	}
-	e.stdout.Write(out.Bytes())
-	e.stderr.Write(errOut.Bytes())
 	for _, err := range r.Errors {
 		report("%s", msg(err))
 	}
