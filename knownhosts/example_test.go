@@ -1,0 +1,74 @@
+package knownhosts_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/knownhosts"
+)
+
+const exampleFile = `# office
+git.example.net,192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx
+*.example.org,!bad.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINnfSlU05sM7V+HDaawHusZiFV4UG1NBzxs8jHFJyPMV
+@cert-authority *.corp.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBrFhnjf1jZXXypfRQvk7hes38SCXNCAOpJu88ZPAHGE
+this line is broken
+`
+
+// Checking a key as ssh would, and telling unknown hosts from changed keys.
+func ExampleDB_Check() {
+	f, _ := knownhosts.Parse(strings.NewReader(exampleFile), "known_hosts")
+	db := knownhosts.New(knownhosts.Options{}, f)
+
+	key, _, _ := fingerprint.ParseKeyText("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx")
+	fmt.Println(db.Check("GIT.example.net", 22, key))   // names are case-insensitive
+	fmt.Println(db.Check("git.example.net", 2222, key)) // falls back to the entry without a port
+	fmt.Println(knownhosts.IsHostKeyChanged(db.Check("www.example.org", 22, key)))
+	fmt.Println(knownhosts.IsHostUnknown(db.Check("bad.example.org", 22, key)))
+	// Output:
+	// <nil>
+	// <nil>
+	// true
+	// true
+}
+
+// Every line is kept, invalid ones with the reason.
+func ExampleParse() {
+	f, _ := knownhosts.Parse(strings.NewReader(exampleFile), "known_hosts")
+	for _, l := range f.Lines {
+		fmt.Println(l.Num, l.Kind)
+	}
+	for _, p := range f.Problems() {
+		fmt.Println(p)
+	}
+	fmt.Println(string(f.Bytes()) == exampleFile)
+	// Output:
+	// 1 comment
+	// 2 entry
+	// 3 entry
+	// 4 entry
+	// 5 invalid
+	// knownhosts: known_hosts:5: unknown key type "line"
+	// true
+}
+
+// Removing a host as ssh-keygen -R does.
+func ExampleFile_Remove() {
+	f, _ := knownhosts.Parse(strings.NewReader(exampleFile), "known_hosts")
+	removed, err := f.Remove("192.0.2.10", nil)
+	fmt.Println(removed, err)
+	removed, err = f.Remove("192.0.2.10", &knownhosts.EditOptions{KeepInvalid: true})
+	fmt.Println(removed, err)
+	// Output:
+	// [2] knownhosts: known_hosts is not a valid known_hosts file: 1 invalid line; line 5: unknown key type "line"
+	// [2] <nil>
+}
+
+// The algorithms to offer for a host, in the order ssh would offer them.
+func ExampleDB_HostKeyAlgorithms() {
+	f, _ := knownhosts.Parse(strings.NewReader(exampleFile), "known_hosts")
+	db := knownhosts.New(knownhosts.Options{}, f)
+	fmt.Println(db.HostKeyAlgorithms("x.corp.example", 22)[:2])
+	// Output:
+	// [ssh-ed25519-cert-v01@openssh.com ecdsa-sha2-nistp256-cert-v01@openssh.com]
+}
