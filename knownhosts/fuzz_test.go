@@ -32,6 +32,21 @@ func FuzzParse(f *testing.F) {
 		// Nothing panics on any line.
 		p.Problems()
 		db := New(Options{}, p)
+		// Open's streaming loader finds what the File-based DB finds.
+		streamed := newDB(Options{})
+		streamed.names = []string{"f"}
+		streamed.push(parseDBChunk([]byte(s), "f", 1, 0, map[string]string{}))
+		for _, q := range []string{"example.com", "a", "[h]:22", "|1|x", ""} {
+			a, b := db.Lookup(q), streamed.Lookup(q)
+			if len(a) != len(b) {
+				t.Fatalf("Lookup(%q): %d entries, streamed %d", q, len(a), len(b))
+			}
+			for i := range a {
+				if a[i].Line != b[i].Line || a[i].Hosts != b[i].Hosts || a[i].KeyText != b[i].KeyText {
+					t.Fatalf("Lookup(%q): entry %d differs", q, i)
+				}
+			}
+		}
 		db.Lookup("example.com")
 		db.HostKeys("example.com", 2222)
 		db.HostKeyAlgorithms("example.com", 22)
