@@ -85,11 +85,22 @@ func startServer(t testing.TB, zones ...*signedZone) *signServer {
 	for _, z := range zones {
 		s.zones[z.name] = z
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
+	// UDP and TCP on the same port: take a free UDP port and retry while
+	// the TCP port of the same number is taken by someone else.
+	var pc net.PacketConn
+	var ln net.Listener
+	for attempt := 0; ; attempt++ {
+		var err error
+		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ln, err = net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			break
+		}
+		pc.Close()
+		require.Less(t, attempt, 50, "no port free for both UDP and TCP: %v", err)
+	}
 	s.addr = pc.LocalAddr().String()
-	ln, err := net.Listen("tcp", s.addr)
-	require.NoError(t, err)
 	udp := &dns.Server{PacketConn: pc, Handler: s}
 	tcp := &dns.Server{Listener: ln, Handler: s}
 	var wg sync.WaitGroup

@@ -53,7 +53,9 @@ func TestRevokedKeyNotUsed(t *testing.T) {
 	w2 := newWorld(t)
 	revoked := dns.Copy(w2.zone.ksk).(*dns.DNSKEY)
 	revoked.Flags |= dns.REVOKE
-	w2.zone.ksk = revoked // the key tag changes with the flag, as in RFC 5011
+	// The key tag changes with the flag, as in RFC 5011. Change it under
+	// the server's lock: its handler goroutines read the zone.
+	w2.srv.set(func(*signServer) { w2.zone.ksk = revoked })
 	a = lookup(t, w2.validating(w2.zone.ksk), "host.example.test")
 	assert.Equal(t, Bogus, a.Security, a.Reason)
 	assert.Contains(t, a.Reason, "example.test.: no DNSKEY matches the trust anchor")
