@@ -67,19 +67,20 @@ func (k KeyType) Algorithms(cert bool) []string {
 	return append([]string(nil), a[0]...)
 }
 
-// KeyTypeOf returns the key type a host-key algorithm belongs to, and
-// whether it is a certificate algorithm.
-func KeyTypeOf(algorithm string) (KeyType, bool, bool) {
+// KeyTypeOf returns the key type a host-key algorithm (plain or
+// certificate) belongs to: RSA for "rsa-sha2-512-cert-v01@openssh.com". It
+// reports false for an algorithm it does not know.
+func KeyTypeOf(algorithm string) (KeyType, bool) {
 	for kt, a := range keyAlgorithms {
-		for i, list := range a {
+		for _, list := range a {
 			for _, name := range list {
 				if name == algorithm {
-					return kt, i == 1, true
+					return kt, true
 				}
 			}
 		}
 	}
-	return "", false, false
+	return "", false
 }
 
 // ParseKeyTypes parses ssh-keyscan's -t argument: a comma-separated list of

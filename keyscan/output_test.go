@@ -86,3 +86,29 @@ type fakeAddr struct{}
 
 func (fakeAddr) Network() string { return "tcp" }
 func (fakeAddr) String() string  { return "192.0.2.1:22" }
+
+func TestKeyTypes(t *testing.T) {
+	kts, err := ParseKeyTypes("ed25519,rsa,ed25519")
+	require.NoError(t, err)
+	assert.Equal(t, []KeyType{Ed25519, RSA}, kts)
+	_, err = ParseKeyTypes("rsa,dss")
+	assert.ErrorContains(t, err, `unknown key type "dss"`)
+	for algo, want := range map[string]KeyType{
+		"rsa-sha2-512-cert-v01@openssh.com": RSA, "ssh-rsa": RSA, "ecdsa-sha2-nistp384": ECDSA,
+		"ssh-ed25519": Ed25519, "sk-ssh-ed25519@openssh.com": Ed25519SK,
+	} {
+		got, ok := KeyTypeOf(algo)
+		assert.True(t, ok, algo)
+		assert.Equal(t, want, got, algo)
+	}
+	_, ok := KeyTypeOf("ssh-mldsa-44")
+	assert.False(t, ok)
+	assert.Equal(t, []string{"ssh-ed25519-cert-v01@openssh.com"}, Ed25519.Algorithms(true))
+	assert.Nil(t, KeyType("x").Algorithms(false))
+}
+
+func TestCertAuthorityLine(t *testing.T) {
+	cert := &ssh.Certificate{SignatureKey: parseKey(t, edKey)}
+	assert.Equal(t, "@cert-authority web1 "+edKey, CertAuthorityLine([]string{"Web1"}, 22, cert))
+	assert.Equal(t, "@cert-authority [web1]:2222,[web2]:2222 "+edKey, CertAuthorityLine([]string{"web1", "Web2"}, 2222, cert))
+}

@@ -407,14 +407,14 @@ addrs:
 	// again without it.
 	var declined []KeyType
 	for first.err != nil && first.err.Kind == Closed && first.err.Stage == StageKex && first.kexInit != nil {
-		kt, _, ok := KeyTypeOf(firstCommon(firstAlgos, first.kexInit.HostKeyAlgorithms))
+		kt, ok := KeyTypeOf(firstCommon(firstAlgos, first.kexInit.HostKeyAlgorithms))
 		if !ok {
 			break
 		}
 		declined = append(declined, kt)
 		r.Errors = r.Errors[:len(r.Errors)-1]
 		firstAlgos = slices.DeleteFunc(firstAlgos, func(a string) bool {
-			t, _, _ := KeyTypeOf(a)
+			t, _ := KeyTypeOf(a)
 			return t == kt
 		})
 		if firstCommon(firstAlgos, first.kexInit.HostKeyAlgorithms) == "" {
@@ -674,7 +674,7 @@ func (s *Scanner) attempt(ctx context.Context, addr string, kt KeyType, algos []
 		gotAlgo = got.Type()
 	}
 	k := &Key{Algorithm: gotAlgo, Key: got, Addr: addr, Banner: obs.banner, Duration: elapsed}
-	k.Type, _, _ = KeyTypeOf(gotAlgo)
+	k.Type, _ = KeyTypeOf(gotAlgo)
 	if cert, ok := got.(*ssh.Certificate); ok {
 		k.Cert = cert
 	}
