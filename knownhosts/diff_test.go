@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/sshkeygen"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/knownhosts/internal/khgen"
 )
@@ -154,12 +155,22 @@ func diffOneFile(t *testing.T, keygen, path, content string, queries []string) i
 			runs++
 			want := foundLines(res.stdout)
 			got := []int{}
+			var out strings.Builder
 			for _, e := range db.Lookup(q) {
 				if k, err := e.Key(); err == nil && e.hostErr == "" && fingerprint.OpenSSHKnows(k) {
 					got = append(got, e.Line)
+					tag := map[fingerprint.Marker]string{"": "", fingerprint.CertAuthority: "CA", fingerprint.Revoked: "REVOKED"}[e.Marker]
+					sep := ""
+					if e.Comment() != "" {
+						sep = " "
+					}
+					fmt.Fprintf(&out, "# Host %s found: line %d %s\n", q, e.Line, tag)
+					out.WriteString((&sshkeygen.Escaper{}).Escape(fmt.Sprintf("%s %s %s%s%s\n", q, fingerprint.TypeLabel(k), fingerprint.Of(k, fingerprint.SHA256), sep, e.Comment())))
 				}
 			}
-			assert.Equal(t, want, got, "ssh-keygen -lF %q -f %s", q, path)
+			if assert.Equal(t, want, got, "ssh-keygen -lF %q -f %s", q, path) {
+				assert.Equal(t, res.stdout, out.String(), "ssh-keygen -lF %q -f %s output", q, path)
+			}
 		}
 
 		// -R on a copy.

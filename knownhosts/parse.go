@@ -142,12 +142,32 @@ func (e *Entry) parseKey() *parsedKey {
 	if err != nil {
 		p.err = &LineError{e.File, e.Line, strings.TrimPrefix(err.Error(), "fingerprint: ")}
 	} else {
+		if len(text) != len(e.KeyText) {
+			// A line ending in "\r": OpenSSH's base64 decoder skips the
+			// "\r" when it ends the key, and keeps it in a comment.
+			rest = commentOf(e.KeyText)
+		}
 		p.key, p.comment, p.blob = key, rest, key.Marshal()
 	}
 	if e.parsed.CompareAndSwap(nil, p) {
 		return p
 	}
 	return e.parsed.Load()
+}
+
+// commentOf returns what follows the key in "TYPE BASE64 comment": the
+// text after the blanks that end the base64 field.
+func commentOf(keyText string) string {
+	s := keyText
+	i := indexBlank(s)
+	if i < 0 {
+		return ""
+	}
+	s = trimBlanks(s[i:])
+	if i = indexBlank(s); i < 0 {
+		return ""
+	}
+	return trimBlanks(s[i:])
 }
 
 // usable reports whether ssh loads this entry: host field and key parse,

@@ -217,6 +217,10 @@ func (g *Gen) Line() string {
 		return g.HostField() + " " + key + "\r"
 	case 14:
 		return g.HostField() + " RSA " + strings.Fields(key)[1]
+	case 15:
+		return g.HostField() + " " + key + " a comment  \r"
+	case 16:
+		return g.HostField() + " " + key + "   caf\xc3\xa9\tx"
 	}
 	return lead + marker + g.HostField() + sep + key + comment
 }
