@@ -58,6 +58,7 @@ Exit status: 0 if any key was found, 1 if none, 2 on usage errors.
 
 // scanFlags is the parsed command line.
 type scanFlags struct {
+	hinted      bool // the connection-limit hint was given
 	network     string
 	cert, sshfp bool
 	hash, quiet bool
@@ -237,7 +238,7 @@ func runScan(e *env, args []string) int {
 		return exitOK
 	}
 	if err != nil {
-		e.errorf("scan: %v", err)
+		e.errorf("scan: %s", msg(err))
 		e.hintf("run \"hostkeys scan -h\" for the flags")
 		return exitUsage
 	}
@@ -368,6 +369,11 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 	}
 	for _, err := range r.Errors {
 		report("%s", msg(err))
+		var ke *keyscan.Error
+		if errors.As(err, &ke) && ke.Kind == keyscan.Closed && ke.Stage == keyscan.StageBanner && !f.hinted {
+			f.hinted = true
+			e.hintf("a server that closes connections before its banner may be limiting them (sshd's MaxStartups, PerSourcePenalties); try a lower --per-host")
+		}
 	}
 	switch {
 	case len(r.Keys) == 0 && len(r.Errors) == 0:

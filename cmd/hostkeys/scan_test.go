@@ -196,3 +196,26 @@ func TestScanJSONAndQuiet(t *testing.T) {
 	assert.Equal(t, false, b["ok"])
 	assert.Equal(t, "refused", b["errors"].([]any)[0].(map[string]any)["kind"])
 }
+
+// TestScanClosedBeforeBanner: a server that hangs up at once is retried,
+// then reported with a hint about connection limits.
+func TestScanClosedBeforeBanner(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	out, errOut, code := runHostkeys(t, "scan", "-p", port, "127.0.0.1")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Regexp(t, `hostkeys: error: 127\.0\.0\.1:`+port+`: closed by peer during banner after \S+ \(5 attempts\): `, errOut)
+	assert.Contains(t, errOut, "hostkeys: hint: a server that closes connections before its banner")
+}
