@@ -137,6 +137,10 @@ func TestHostileServers(t *testing.T) {
 			c.Close()
 		}, Closed, StageKex, true},
 		{"close before banner", func(c net.Conn) { c.Close() }, Closed, StageBanner, true},
+		{"SSH-1 only", func(c net.Conn) {
+			c.Write([]byte("SSH-1.5-old\n"))
+			hold(c)
+		}, Protocol, StageKex, true},
 	}
 	refused := testpeer.FreePort(t)
 

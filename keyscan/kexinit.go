@@ -158,6 +158,9 @@ func (o *observer) feed(b []byte) error {
 			if strings.HasPrefix(line, "SSH-") {
 				o.banner = line
 				o.state = 1
+				if !strings.HasPrefix(line, "SSH-2.0-") && !strings.HasPrefix(line, "SSH-1.99-") {
+					o.err = fmt.Errorf("server speaks SSH protocol %q, not 2.0", strings.SplitN(line, "-", 3)[1])
+				}
 			}
 		case 1:
 			if len(o.pkt) < 4 {
