@@ -144,6 +144,7 @@ func classify(ctx context.Context, err error) Kind {
 	var pe *protocolError
 	var ne *ssh.AlgorithmNegotiationError
 	var dnsErr *net.DNSError
+	var addrErr *net.AddrError
 	switch {
 	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errDeadline):
 		return Canceled
@@ -157,7 +158,8 @@ func classify(ctx context.Context, err error) Kind {
 		return Unresolved
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.As(err, &addrErr):
+		// An *net.AddrError: an address of the other family than -4/-6.
 		return Unreachable
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		return Timeout
