@@ -120,11 +120,17 @@ func (db *DB) push(c *chunkResult) {
 		seq := base + int32(i)
 		switch c.ents[i].kind {
 		case kindPattern:
-			db.patterns = append(db.patterns, seq)
+			db.patterns = append(db.patterns, patternRef{c.ents[i].hosts, seq})
 		case kindList:
 			db.indexNames(seq, c.ents[i].hosts)
 		}
 	}
+}
+
+// patternRef is an entry whose host field has wildcards or negations.
+type patternRef struct {
+	hosts string
+	seq   int32
 }
 
 // segment is a run of entries; seq numbers are base, base+1, ...

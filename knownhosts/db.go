@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -46,7 +44,7 @@ type DB struct {
 	nhashed  int
 	index    map[string]int32   // lowercased literal name -> first entry
 	more     map[string][]int32 // names of several entries -> the others
-	patterns []int32            // plain host fields with * ? or !
+	patterns []patternRef       // plain host fields with * ? or !
 	opts     Options
 }
 
@@ -113,24 +111,28 @@ func (db *DB) Lookup(name string) []*Entry {
 
 func (db *DB) match(name string) []int32 {
 	q := lowerASCII(name)
+	hashed := db.startHashed(name) // on other cores while this one scans patterns
 	var seqs []int32
 	if s, ok := db.index[q]; ok {
 		seqs = append(seqs, s)
 		seqs = append(seqs, db.more[q]...)
 	}
-	for _, s := range db.patterns {
-		if matchList(q, db.ent(s).hosts) == matched {
-			seqs = append(seqs, s)
+	for _, p := range db.patterns {
+		if matchList(q, p.hosts) == matched {
+			seqs = append(seqs, p.seq)
 		}
 	}
-	seqs = append(seqs, db.matchHashed(name)...)
+	seqs = append(seqs, hashed()...)
 	slices.Sort(seqs)
 	return seqs
 }
 
-func (db *DB) matchHashed(name string) []int32 {
+// startHashed starts matching name against the hashed entries and
+// returns a function that waits for the result. Large DBs are scanned by
+// several goroutines.
+func (db *DB) startHashed(name string) func() []int32 {
 	if db.nhashed == 0 {
-		return nil
+		return func() []int32 { return nil }
 	}
 	tail := prepareTail(name)
 	workers := db.opts.Workers
@@ -138,7 +140,7 @@ func (db *DB) matchHashed(name string) []int32 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	if workers == 1 || db.nhashed < minParallelHashed {
-		return db.scanHashed(0, db.nhashed, tail)
+		return func() []int32 { return db.scanHashed(0, db.nhashed, tail) }
 	}
 	chunk := (db.nhashed + workers - 1) / workers
 	results := make([][]int32, workers)
@@ -154,12 +156,14 @@ func (db *DB) matchHashed(name string) []int32 {
 			results[w] = db.scanHashed(lo, hi, tail)
 		}()
 	}
-	wg.Wait()
-	var out []int32
-	for _, r := range results {
-		out = append(out, r...)
+	return func() []int32 {
+		wg.Wait()
+		var out []int32
+		for _, r := range results {
+			out = append(out, r...)
+		}
+		return out
 	}
-	return out
 }
 
 // scanHashed matches hashed references lo to hi-1.
@@ -564,6 +568,3 @@ func IsRevoked(err error) bool {
 	var re *xknownhosts.RevokedError
 	return errors.As(err, &re)
 }
-
-var _ = fs.ErrNotExist
-var _ = fmt.Sprint

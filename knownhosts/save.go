@@ -1,7 +1,6 @@
 package knownhosts
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -214,5 +213,3 @@ func Edit(name string, opts *SaveOptions, fn func(f *File) error) error {
 		return err
 	}
 }
-
-var _ = bytes.Equal
