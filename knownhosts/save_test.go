@@ -156,3 +156,36 @@ func (f *File) withRead(st *fileState) *File {
 	f.read = st
 	return f
 }
+
+// TestConcurrentEditorProcesses runs editors in separate processes: the
+// advisory lock and the changed-file check keep every edit.
+func TestConcurrentEditorProcesses(t *testing.T) {
+	if path := os.Getenv("KNOWNHOSTS_EDITOR"); path != "" {
+		key := mustKey(t, k1)
+		for i := 0; i < 20; i++ {
+			name := fmt.Sprintf("%s-%d.example", os.Getenv("KNOWNHOSTS_EDITOR_ID"), i)
+			require.NoError(t, Edit(path, &SaveOptions{Backup: true}, func(f *File) error {
+				return f.Add([]string{name}, key, nil)
+			}))
+		}
+		return
+	}
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	require.NoError(t, os.WriteFile(path, []byte("# start\n"), 0o600))
+	var cmds []*exec.Cmd
+	for id := 0; id < 3; id++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestConcurrentEditorProcesses$")
+		cmd.Env = append(os.Environ(), "KNOWNHOSTS_EDITOR="+path, fmt.Sprintf("KNOWNHOSTS_EDITOR_ID=p%d", id))
+		require.NoError(t, cmd.Start())
+		cmds = append(cmds, cmd)
+	}
+	for _, cmd := range cmds {
+		require.NoError(t, cmd.Wait())
+	}
+	f, err := ParseFile(path)
+	require.NoError(t, err)
+	assert.Len(t, f.Entries(), 60, "every edit of every process landed")
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
