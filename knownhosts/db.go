@@ -2,7 +2,6 @@ package knownhosts
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
@@ -193,26 +192,15 @@ func (db *DB) scanHashed(lo, hi int, tail []byte) []int32 {
 
 // scanHashedX2 matches refs two at a time with the SHA extensions.
 func scanHashedX2(refs []hashedRef, tail []byte, out []int32) []int32 {
-	var blkA, blkB [64]byte
-	blkA[20], blkB[20] = 0x80, 0x80
-	blkA[62], blkB[62] = (64+20)*8>>8, (64+20)*8>>8
-	blkA[63], blkB[63] = (64+20)*8&0xff, (64+20)*8&0xff
+	n := len(tail) / 64
+	var ha, hb [5]uint32
 	for i := 0; i < len(refs); i += 2 {
 		ra := &refs[i]
 		rb := ra
 		if i+1 < len(refs) {
 			rb = &refs[i+1]
 		}
-		ha, hb := ra.st.inner, rb.st.inner
-		for k := 0; k < len(tail); k += 64 {
-			sha1BlockX2(&ha, &tail[k], &hb, &tail[k])
-		}
-		for w := 0; w < 5; w++ {
-			binary.BigEndian.PutUint32(blkA[4*w:], ha[w])
-			binary.BigEndian.PutUint32(blkB[4*w:], hb[w])
-		}
-		ha, hb = ra.st.outer, rb.st.outer
-		sha1BlockX2(&ha, &blkA[0], &hb, &blkB[0])
+		hmacX2(&ra.st, &rb.st, &tail[0], n, &ha, &hb)
 		if ha == ra.sum {
 			out = append(out, ra.seq)
 		}

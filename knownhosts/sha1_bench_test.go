@@ -67,3 +67,42 @@ func BenchmarkSHA1BlockX2(b *testing.B) {
 		sha1BlockX2(&ha, &pa[0], &hb, &pb[0])
 	}
 }
+
+func TestHMACX2(t *testing.T) {
+	if !hasSHANI {
+		t.Skip("no SHA extensions")
+	}
+	r := rand.New(rand.NewPCG(2, 2))
+	var c sha1Blocks
+	for i := 0; i < 500; i++ {
+		var ka, kb [20]byte
+		for k := range ka {
+			ka[k], kb[k] = byte(r.Uint32()), byte(r.Uint32())
+		}
+		name := strings.Repeat("n", r.IntN(150))
+		sa, sb := newHMACState(ka[:]), newHMACState(kb[:])
+		tail := prepareTail(name)
+		var oa, ob [5]uint32
+		hmacX2(&sa, &sb, &tail[0], len(tail)/64, &oa, &ob)
+		if oa != sa.sum(&c, tail) || ob != sb.sum(&c, tail) {
+			t.Fatalf("hmacX2 differs for a %d-byte name", len(name))
+		}
+		h := hashWithSalt(name, ka[:])
+		hn, err := parseHashed(h)
+		if err != nil || hn.sum != oa {
+			t.Fatalf("hmacX2 is not HMAC-SHA1 for %q", name)
+		}
+	}
+}
+
+func BenchmarkHMACX2(b *testing.B) {
+	if !hasSHANI {
+		b.Skip("no SHA extensions")
+	}
+	sa, sb := newHMACState(make([]byte, 20)), newHMACState([]byte("01234567890123456789"))
+	tail := prepareTail("host12345.bench.example")
+	var oa, ob [5]uint32
+	for b.Loop() {
+		hmacX2(&sa, &sb, &tail[0], 1, &oa, &ob)
+	}
+}

@@ -10,6 +10,13 @@ package knownhosts
 //go:noescape
 func sha1BlockX2(ha *[5]uint32, pa *byte, hb *[5]uint32, pb *byte)
 
+// hmacX2 computes HMAC-SHA1 for two keys at once from their precomputed
+// states: the inner hash over nblocks blocks of tail (the padded message
+// after the key block), then the outer hash over the inner digest.
+//
+//go:noescape
+func hmacX2(a, b *hmacState, tail *byte, nblocks int, outA, outB *[5]uint32)
+
 func cpuHasSHA() bool
 
 var hasSHANI = cpuHasSHA()
