@@ -216,7 +216,7 @@ func (db *DB) entry(seq int32) *Entry {
 }
 
 // loadChunkSize is how much of a file one worker parses at a time.
-const loadChunkSize = 1 << 20
+const loadChunkSize = 128 << 10
 
 // load reads a file into the DB, spreading the parsing over the cores,
 // without keeping the file's text.
@@ -249,7 +249,7 @@ func (db *DB) load(name string) error {
 		case b := <-bufs:
 			return b[:0]
 		default:
-			return make([]byte, 0, loadChunkSize+64<<10)
+			return make([]byte, 0, loadChunkSize+16<<10)
 		}
 	}
 	var wg sync.WaitGroup
@@ -258,8 +258,9 @@ func (db *DB) load(name string) error {
 		go func() {
 			defer wg.Done()
 			intern := map[string]string{}
+			var scratch []hashedRef
 			for j := range jobs {
-				j.out <- parseDBChunk(j.data, name, j.first, fi, intern)
+				j.out <- parseDBChunk(j.data, name, j.first, fi, intern, &scratch)
 				select {
 				case bufs <- j.data:
 				default:
@@ -316,10 +317,10 @@ func (db *DB) load(name string) error {
 	return nil
 }
 
-func parseDBChunk(data []byte, name string, first int, file uint32, intern map[string]string) *chunkResult {
+func parseDBChunk(data []byte, name string, first int, file uint32, intern map[string]string, refs *[]hashedRef) *chunkResult {
 	text := bytesToString(data)
 	n := countLines(text)
-	c := &chunkResult{ents: make([]dbEntry, 0, n), hashed: make([]hashedRef, 0, n/2+1)}
+	c := &chunkResult{ents: make([]dbEntry, 0, n), hashed: (*refs)[:0]}
 	var e Entry
 	var scratch hashedName
 	for num := first; text != ""; num++ {
@@ -335,6 +336,10 @@ func parseDBChunk(data []byte, name string, first int, file uint32, intern map[s
 			c.add(&e, file, intern)
 		}
 	}
+	// The hashed references were gathered in the worker's scratch slice;
+	// keep an exact copy.
+	*refs = c.hashed[:0]
+	c.hashed = slices.Clone(c.hashed)
 	return c
 }
 

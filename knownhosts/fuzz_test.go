@@ -35,7 +35,7 @@ func FuzzParse(f *testing.F) {
 		// Open's streaming loader finds what the File-based DB finds.
 		streamed := newDB(Options{})
 		streamed.names = []string{"f"}
-		streamed.push(parseDBChunk([]byte(s), "f", 1, 0, map[string]string{}))
+		streamed.push(parseDBChunk([]byte(s), "f", 1, 0, map[string]string{}, new([]hashedRef)))
 		for _, q := range []string{"example.com", "a", "[h]:22", "|1|x", ""} {
 			a, b := db.Lookup(q), streamed.Lookup(q)
 			if len(a) != len(b) {
