@@ -315,7 +315,10 @@ func (s *SSHServer) start(tb testing.TB, cmd *exec.Cmd) (string, bool) {
 	}
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that Stop ends the per-connection children
+	// too; and killed with the test binary if that dies before Cleanup
+	// (a test timeout), so that no server outlives its test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		tb.Fatalf("testpeer: starting %s: %v", cmd.Path, err)
