@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -141,18 +142,23 @@ func (db *DB) startHashed(name string) func() []int32 {
 	if workers == 1 || db.nhashed < minParallelHashed {
 		return func() []int32 { return db.scanHashed(0, db.nhashed, tail) }
 	}
-	chunk := (db.nhashed + workers - 1) / workers
+	// Workers take blocks of entries as they go, so that a core taken by
+	// another process slows the lookup down only by its share.
+	const block = 2048
+	var next atomic.Int64
 	results := make([][]int32, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, db.nhashed)
-		if lo >= hi {
-			break
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[w] = db.scanHashed(lo, hi, tail)
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= db.nhashed {
+					return
+				}
+				results[w] = append(results[w], db.scanHashed(lo, min(lo+block, db.nhashed), tail)...)
+			}
 		}()
 	}
 	return func() []int32 {
