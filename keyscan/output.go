@@ -63,7 +63,7 @@ func CertAuthorityLine(names []string, port int, cert *ssh.Certificate) string {
 // SSHFP algorithm numbers (RFC 4255, 6594, 7479).
 var sshfpAlgorithm = map[string]int{
 	ssh.KeyAlgoRSA:      1,
-	ssh.KeyAlgoDSA:      2,
+	"ssh-dss":           2,
 	ssh.KeyAlgoECDSA256: 3,
 	ssh.KeyAlgoECDSA384: 3,
 	ssh.KeyAlgoECDSA521: 3,
