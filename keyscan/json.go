@@ -54,7 +54,7 @@ type jsonCert struct {
 }
 
 type jsonError struct {
-	Kind      Kind    `json:"kind"`
+	Kind      Kind    `json:"kind,omitempty"`
 	Stage     Stage   `json:"stage,omitempty"`
 	Addr      string  `json:"addr,omitempty"`
 	KeyType   KeyType `json:"key_type,omitempty"`
