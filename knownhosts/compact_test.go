@@ -1,10 +1,12 @@
 package knownhosts
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,4 +62,33 @@ func TestOpenMatchesParse(t *testing.T) {
 
 	_, err = Open(filepath.Join(t.TempDir(), "missing"))
 	assert.NoError(t, err, "a missing file is not an error")
+}
+
+// TestConcurrentLookups calls the callback from many goroutines on a DB
+// large enough for parallel hashed scans (run it with -race).
+func TestConcurrentLookups(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 9000; i++ {
+		b.WriteString(HashHost(fmt.Sprintf("h%d.example", i)) + " " + k1 + "\n")
+	}
+	b.WriteString("plain.example " + k1 + "\n")
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	db, err := Open(path)
+	require.NoError(t, err)
+	cb := db.HostKeyCallback()
+	key := mustKey(t, k1)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				assert.NoError(t, cb(fmt.Sprintf("h%d.example:22", g*1000+i), nil, key))
+				assert.NoError(t, cb("plain.example:2222", nil, key))
+				assert.True(t, IsHostUnknown(cb("nowhere.example:22", nil, key)))
+			}
+		}()
+	}
+	wg.Wait()
 }
