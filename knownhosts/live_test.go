@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,7 +71,7 @@ func TestLiveSSHD(t *testing.T) {
 			require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
 
 			// OpenSSH.
-			cmd := exec.Command(sshBin, "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+			cmd := exec.Command(sshBin, "-vvv", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
 				"-o", "UserKnownHostsFile="+path, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
 				"-o", "IdentityFile=/dev/null", "-p", strconv.Itoa(srv.Port), "127.0.0.1", "true")
 			cmd.Env = []string{"HOME=" + dir, "PATH=/usr/bin:/bin"}
@@ -83,6 +84,7 @@ func TestLiveSSHD(t *testing.T) {
 			// Ours.
 			db, err := Open(path)
 			require.NoError(t, err)
+			assert.Equal(t, sshAlgorithmOrder(t, string(out)), opensshAlgorithms(db.HostKeyAlgorithms("127.0.0.1", srv.Port)), "HostKeyAlgorithms order")
 			cfg := &ssh.ClientConfig{
 				User:              "nobody",
 				HostKeyCallback:   db.HostKeyCallback(),
@@ -108,4 +110,49 @@ func TestLiveSSHD(t *testing.T) {
 		assert.Positive(t, verdicts[true])
 		assert.Positive(t, verdicts[false])
 	}
+}
+
+// opensshDefault is OpenSSH 9.2's default HostKeyAlgorithms.
+var opensshDefault = []string{
+	"ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+	"ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+	"sk-ssh-ed25519-cert-v01@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+	"rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com",
+	"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+	"sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+	"rsa-sha2-512", "rsa-sha2-256",
+}
+
+// sshAlgorithmOrder reads the order ssh -vvv chose (order_hostkeyalgs):
+// the preferred algorithms, then the rest of the default list.
+func sshAlgorithmOrder(t *testing.T, out string) []string {
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimSpace(l)
+		if _, list, ok := strings.Cut(l, "prefer hostkeyalgs: "); ok {
+			first := strings.Split(list, ",")
+			order := slices.Clone(first)
+			for _, a := range opensshDefault {
+				if !slices.Contains(first, a) {
+					order = append(order, a)
+				}
+			}
+			return order
+		}
+		if strings.Contains(l, "using HostkeyAlgorithms verbatim") || strings.Contains(l, "no algorithms matched; accept original") {
+			return opensshDefault
+		}
+	}
+	t.Fatalf("no order_hostkeyalgs line in ssh's output:\n%s", out)
+	return nil
+}
+
+// opensshAlgorithms keeps the algorithms of OpenSSH's default list.
+func opensshAlgorithms(algos []string) []string {
+	var out []string
+	for _, a := range algos {
+		if slices.Contains(opensshDefault, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
