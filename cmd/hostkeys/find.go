@@ -41,6 +41,7 @@ Exit status: 0 when HOST was found, 1 when not, 2 on usage or I/O errors.
 type knownHostsFlags struct {
 	fs   *flag.FlagSet
 	file string
+	args []string // the arguments that are not flags
 }
 
 func newKnownHostsFlags(name string) *knownHostsFlags {
@@ -50,16 +51,30 @@ func newKnownHostsFlags(name string) *knownHostsFlags {
 	return k
 }
 
-// parse parses args; ok is false when the command should exit with code.
+// parse parses args, flags before or after the other arguments (as
+// ssh-keygen's getopt allows); ok is false when the command should exit
+// with code.
 func (k *knownHostsFlags) parse(e *env, name, usage string, args []string) (code int, ok bool) {
-	if err := k.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, usage)
-			return exitOK, false
+	for {
+		if err := k.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(e.stdout, usage)
+				return exitOK, false
+			}
+			e.errorf("%s: %v", name, err)
+			fmt.Fprint(e.stderr, usage)
+			return exitUsage, false
 		}
-		e.errorf("%s: %v", name, err)
-		fmt.Fprint(e.stderr, usage)
-		return exitUsage, false
+		args = k.fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if len(args) > 0 && args[0] == "--" {
+			k.args = append(k.args, args[1:]...)
+			break
+		}
+		k.args = append(k.args, args[0])
+		args = args[1:]
 	}
 	if k.file == "" {
 		home := e.getenv("HOME")
@@ -150,12 +165,12 @@ func runFind(e *env, args []string) int {
 	if code, ok := k.parse(e, "find", findUsage, args); !ok {
 		return code
 	}
-	if k.fs.NArg() != 1 {
-		e.errorf("find: want exactly one HOST, got %d arguments", k.fs.NArg())
+	if len(k.args) != 1 {
+		e.errorf("find: want exactly one HOST, got %d arguments", len(k.args))
 		e.hintf("hostkeys find -f FILE HOST, where HOST is a name or [name]:port")
 		return exitUsage
 	}
-	host := k.fs.Arg(0)
+	host := k.args[0]
 	var h fingerprint.Hash
 	switch strings.ToLower(*hashName) {
 	case "sha256":

@@ -33,8 +33,8 @@ func runHash(e *env, args []string) int {
 	if code, ok := k.parse(e, "hash", hashUsage, args); !ok {
 		return code
 	}
-	if k.fs.NArg() != 0 {
-		e.errorf("hash: unexpected arguments %s", joinQuoted(k.fs.Args()))
+	if len(k.args) != 0 {
+		e.errorf("hash: unexpected arguments %s", joinQuoted(k.args))
 		return exitUsage
 	}
 	f, ok := readKnownHosts(e, "hash", k.file)

@@ -35,12 +35,12 @@ func runRemove(e *env, args []string) int {
 	if code, ok := k.parse(e, "remove", removeUsage, args); !ok {
 		return code
 	}
-	if k.fs.NArg() != 1 {
-		e.errorf("remove: want exactly one HOST, got %d arguments", k.fs.NArg())
+	if len(k.args) != 1 {
+		e.errorf("remove: want exactly one HOST, got %d arguments", len(k.args))
 		e.hintf("hostkeys remove -f FILE HOST, where HOST is a name or [name]:port")
 		return exitUsage
 	}
-	host := k.fs.Arg(0)
+	host := k.args[0]
 	f, ok := readKnownHosts(e, "remove", k.file)
 	if !ok {
 		return exitUsage
