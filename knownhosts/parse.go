@@ -180,7 +180,8 @@ func (e *Entry) usable() bool {
 	return p.err == nil && fingerprint.OpenSSHKnows(p.key)
 }
 
-// String returns the line as written.
+// String returns the entry as one line: marker, host field and key text
+// separated by single spaces (the File keeps the line as written).
 func (e *Entry) String() string {
 	var b strings.Builder
 	if e.Marker != "" {
