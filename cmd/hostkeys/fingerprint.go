@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -83,6 +84,10 @@ func runFingerprint(e *env, args []string) int {
 		return fingerprintJSON(e, files)
 	}
 	esc := sshkeygen.LocaleEscaper(e.getenv)
+	// Warnings about skipped lines can number thousands: buffer them.
+	stderr := bufio.NewWriterSize(e.stderr, 64<<10)
+	defer stderr.Flush()
+	e = &env{stdin: e.stdin, stdout: e.stdout, stderr: stderr, getenv: e.getenv}
 	status := exitOK
 	for _, name := range files {
 		r, closeFn, err := openInput(e, name)

@@ -21,6 +21,15 @@ func FuzzList(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The prefetch memos are only a shortcut: without them the output
+		// is the same.
+		testNoMemo = true
+		var plain bytes.Buffer
+		_, err = List(&plain, strings.NewReader(in), "f", ListOptions{Visual: visual, Escaper: &Escaper{UTF8: true}})
+		testNoMemo = false
+		if err != nil || plain.String() != out.String() {
+			t.Fatalf("memos change the output:\n%q\n%q", out.String(), plain.String())
+		}
 		per := 1
 		if visual {
 			per = 12

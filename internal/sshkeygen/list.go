@@ -8,8 +8,11 @@ package sshkeygen
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 	"strconv"
@@ -63,13 +66,14 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		path = "(stdin)"
 	}
 	res := &ListResult{}
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	br := bufio.NewReaderSize(r, 64<<10)
 	var lb lineBuffer
 	var comment commentRef
 	kc := newKeyCache(h)
 	offset := 0
-	src := &lineSource{br: br, kc: kc}
+	src := newLineSource(br, kc)
+	defer src.close()
 	for lnum := 1; ; lnum++ {
 		raw, err := src.next()
 		if len(raw) == 0 && err != nil {
@@ -83,9 +87,16 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		why := func() string { return explain(raw) }
 		buf := lb.buf
 		// cp[strcspn(cp, "\n")] = '\0'
-		if i := bytes.IndexAny(buf, "\n\x00"); i >= 0 {
+		// The line is raw plus the NUL getline writes; cut at the first
+		// newline or NUL, as strcspn(cp, "\n") stops at either.
+		end := len(raw)
+		if i := bytes.IndexByte(buf[:end], 0); i >= 0 {
+			end = i
+		}
+		if i := bytes.IndexByte(buf[:end], '\n'); i >= 0 {
 			buf[i] = 0
 		}
+		memo := src.memo()
 		cp := 0
 		for buf[cp] == ' ' || buf[cp] == '\t' {
 			cp++
@@ -97,7 +108,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			res.PrivateKey = true
 			return res, nil
 		}
-		key, next := kc.tryReadKey(buf, cp)
+		key, next := kc.tryReadKey(buf, cp, memo)
 		if key == nil {
 			i, ep := strtolInt(buf, cp)
 			if i == 0 || (buf[ep] != ' ' && buf[ep] != '\t') {
@@ -117,7 +128,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 				buf[cp] = 0
 				cp++
 			}
-			key, next = kc.tryReadKey(buf, cp)
+			key, next = kc.tryReadKey(buf, cp, memo)
 			if key == nil {
 				res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: why()})
 				continue
@@ -180,7 +191,14 @@ func explain(raw []byte) string {
 type keyCache struct {
 	hash   fingerprint.Hash      // described by the prefetch workers
 	parsed map[string]*cachedKey // across the file, up to maxCached keys
-	chunk  map[string]*cachedKey // the keys of the chunk being processed
+	chunk  map[uint64][]int      // the chunk's key texts by hash: indexes of parse jobs
+	seed   maphash.Seed
+	// fallback caches keys found where no memo applies; it belongs to
+	// the goroutine running List, the maps above to the reader.
+	fallback map[string]*cachedKey
+	// Look-ups in and hits of the file cache, to stop using it when keys
+	// do not repeat.
+	lookups, hits int
 }
 
 type cachedKey struct {
@@ -199,13 +217,23 @@ type description struct {
 const maxCached = 1 << 13
 
 func newKeyCache(h fingerprint.Hash) *keyCache {
-	return &keyCache{hash: h, parsed: map[string]*cachedKey{}}
+	return &keyCache{hash: h, parsed: map[string]*cachedKey{}, seed: maphash.MakeSeed()}
 }
 
 // tryReadKey runs sshkey_read on the C string at buf[cp:]. It returns the
 // key (nil if there is none) and the offset just after the blanks that
 // follow it.
-func (kc *keyCache) tryReadKey(buf []byte, cp int) (*cachedKey, int) {
+func (kc *keyCache) tryReadKey(buf []byte, cp int, m *lineMemo) (*cachedKey, int) {
+	if m != nil && !testNoMemo {
+		for _, at := range m.at {
+			if at.pos == cp && at.set {
+				if at.ck == nil || at.ck.key == nil {
+					return nil, 0
+				}
+				return at.ck, cp + at.next
+			}
+		}
+	}
 	text := cstr(buf, cp)
 	// The result depends only on the first two blank-separated fields,
 	// and the first must name a key type.
@@ -214,14 +242,17 @@ func (kc *keyCache) tryReadKey(buf []byte, cp int) (*cachedKey, int) {
 		return nil, 0
 	}
 	end := len(tok)
-	ck, ok := kc.chunk[string(tok)]
-	if !ok {
-		ck, ok = kc.parsed[string(tok)]
-	}
+	// Rare: a key text where prefetch did not look (the memo covers
+	// the two places ssh-keygen tries). The reader goroutine owns
+	// kc.parsed; this goroutine has its own map.
+	ck, ok := kc.fallback[string(tok)]
 	if !ok {
 		ck = parseCached(string(tok))
-		if len(kc.parsed) < maxCached {
-			kc.parsed[string(tok)] = ck
+		if kc.fallback == nil {
+			kc.fallback = map[string]*cachedKey{}
+		}
+		if len(kc.fallback) < maxCached {
+			kc.fallback[string(tok)] = ck
 		}
 	}
 	if ck.key == nil {
@@ -236,45 +267,69 @@ func (kc *keyCache) tryReadKey(buf []byte, cp int) (*cachedKey, int) {
 // prefetch parses, on all cores, the key texts that lines may hold and the
 // cache lacks: the text at the start of a line and the text after its first
 // field, wherever the field's first word names a key type.
-func (kc *keyCache) prefetch(lines [][]byte) {
-	var todo []string
+func (kc *keyCache) prefetch(lines [][]byte, memos []lineMemo) []lineMemo {
+	var todo [][]byte // key texts, slices of the chunk's lines
 	clear(kc.chunk)
 	if kc.chunk == nil {
-		kc.chunk = map[string]*cachedKey{}
+		kc.chunk = map[uint64][]int{}
 	}
-	want := func(text []byte) {
-		t := keyToken(text)
+	// look records the key text at line[pos:], if any, in at.
+	look := func(line []byte, pos int, at *memoAt) {
+		at.set, at.pos, at.todo = true, pos, -1
+		t := keyToken(line[pos:])
 		if t == nil {
 			return
 		}
-		if _, ok := kc.parsed[string(t)]; ok {
-			return
+		next := len(t)
+		for pos+next < len(line) && isBlank(line[pos+next]) {
+			next++
 		}
-		if _, ok := kc.chunk[string(t)]; ok {
-			return
+		at.next = next
+		if kc.useFileCache() {
+			kc.lookups++
+			if ck, ok := kc.parsed[string(t)]; ok {
+				kc.hits++
+				at.ck = ck
+				return
+			}
 		}
-		kc.chunk[string(t)] = nil
-		todo = append(todo, string(t))
+		hash := maphash.Bytes(kc.seed, t)
+		for _, i := range kc.chunk[hash] {
+			if bytes.Equal(todo[i], t) {
+				at.todo = i
+				return
+			}
+		}
+		at.todo = len(todo)
+		todo = append(todo, t)
+		kc.chunk[hash] = append(kc.chunk[hash], at.todo)
 	}
 	for _, l := range lines {
-		l = bytes.TrimLeft(l, " \t")
-		want(l)
-		// After a host list or options field (quotes may hide blanks).
+		memos = append(memos, lineMemo{})
+		m := &memos[len(memos)-1]
+		p := 0
+		for p < len(l) && isBlank(l[p]) {
+			p++
+		}
+		look(l, p, &m.at[0])
+		// After the first field: the blank that ends it is overwritten
+		// with a NUL and the search starts on the next byte. Quotes may
+		// hide blanks, as in ssh-keygen's loop.
 		quoted := false
-		for i := 0; i < len(l); i++ {
+		for i := p; i < len(l) && !isEnd(l[i]); i++ {
 			c := l[i]
 			if c == '\\' && i+1 < len(l) && l[i+1] == '"' {
 				i++
 			} else if c == '"' {
 				quoted = !quoted
-			} else if !quoted && (c == ' ' || c == '\t') {
-				want(bytes.TrimLeft(l[i:], " \t"))
+			} else if !quoted && isBlank(c) {
+				look(l, i+1, &m.at[1])
 				break
 			}
 		}
 	}
 	if len(todo) == 0 {
-		return
+		return memos
 	}
 	results := make([]*cachedKey, len(todo))
 	workers := min(runtime.GOMAXPROCS(0), (len(todo)+15)/16)
@@ -289,7 +344,7 @@ func (kc *keyCache) prefetch(lines [][]byte) {
 				if i >= len(todo) {
 					return
 				}
-				results[i] = parseCached(todo[i])
+				results[i] = parseCachedBytes(todo[i])
 				if results[i].key != nil {
 					kc.describe(results[i], kc.hash, false)
 				}
@@ -297,12 +352,29 @@ func (kc *keyCache) prefetch(lines [][]byte) {
 		}()
 	}
 	wg.Wait()
-	for i, t := range todo {
-		kc.chunk[t] = results[i]
-		if len(kc.parsed) < maxCached {
-			kc.parsed[t] = results[i]
+	if kc.useFileCache() {
+		for i, t := range todo {
+			if len(kc.parsed) >= maxCached {
+				break
+			}
+			kc.parsed[string(t)] = results[i]
 		}
 	}
+	for i := range memos {
+		for j := range memos[i].at {
+			if at := &memos[i].at[j]; at.todo >= 0 {
+				at.ck = results[at.todo]
+			}
+		}
+	}
+	return memos
+}
+
+// useFileCache reports whether keys seem to repeat across the file: after
+// the first few thousand look-ups, a cache that is rarely hit costs more
+// than it saves and is no longer consulted.
+func (kc *keyCache) useFileCache() bool {
+	return kc.lookups < 4096 || kc.hits*8 >= kc.lookups
 }
 
 // keyToken returns the "TYPE BASE64" prefix of text if its first word is a
@@ -322,9 +394,13 @@ func keyToken(text []byte) []byte {
 	if i == len(text) || isEnd(text[i]) {
 		return nil
 	}
-	end := i
-	for end < len(text) && !isBlank(text[end]) && !isEnd(text[end]) {
-		end++
+	// The blob: up to a blank or the end of the line (SIMD scans; blobs
+	// are long).
+	end := len(text)
+	for _, c := range [...]byte{' ', '\t', 0, '\n'} {
+		if j := bytes.IndexByte(text[i:end], c); j >= 0 {
+			end = i + j
+		}
 	}
 	return text[:end]
 }
@@ -344,14 +420,19 @@ func parseCached(text string) *cachedKey {
 	return ck
 }
 
+func parseCachedBytes(text []byte) *cachedKey {
+	ck := &cachedKey{}
+	if key, err := sshkey.ParseTextBytes(text); err == nil && key.Known {
+		ck.key = key
+	}
+	return ck
+}
+
 func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *description {
 	if d := ck.desc[h&3]; d != nil && (!visual || d.art != "") {
 		return d
 	}
-	d := &description{
-		head: strconv.Itoa(ck.key.Bits) + " " + fingerprint.OfBlob(ck.key.PlainBlob, h).String() + " ",
-		tail: " (" + ck.key.Label() + ")\n",
-	}
+	d := &description{head: formatHead(ck.key, h), tail: " (" + ck.key.Label() + ")\n"}
 	if visual {
 		// Randomart is rare enough to afford x/crypto's key object.
 		if k, err := fingerprint.ParsePublicKey(ck.key.Blob); err == nil {
@@ -360,6 +441,23 @@ func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *de
 	}
 	ck.desc[h&3] = d
 	return d
+}
+
+// formatHead returns "BITS FINGERPRINT " with a single allocation.
+func formatHead(k *sshkey.Key, h fingerprint.Hash) string {
+	var buf [160]byte
+	b := strconv.AppendInt(buf[:0], int64(k.Bits), 10)
+	b = append(b, ' ')
+	switch h {
+	case fingerprint.SHA256:
+		sum := sha256.Sum256(k.PlainBlob)
+		b = append(b, "SHA256:"...)
+		b = base64.RawStdEncoding.AppendEncode(b, sum[:])
+	default:
+		b = append(b, fingerprint.OfBlob(k.PlainBlob, h).String()...)
+	}
+	b = append(b, ' ')
+	return string(b)
 }
 
 // cstr returns the NUL-terminated string at b[off:].
@@ -418,16 +516,80 @@ func isCSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// lineSource hands out raw lines, reading them in chunks so that the keys
-// on a chunk's lines can be parsed in parallel before the lines are
-// processed one by one.
+// lineSource hands out raw lines. A reader goroutine reads them in chunks
+// and has the keys on a chunk's lines parsed on all cores while the lines
+// of the previous chunk are processed one by one.
 type lineSource struct {
-	br    *bufio.Reader
-	kc    *keyCache
-	lines [][]byte
-	pos   int
-	err   error
+	chunks <-chan *chunk
+	free   chan *chunk // chunks whose lines have been processed, for reuse
+	done   chan struct{}
+	cur    *chunk
+	pos    int
+	err    error
+}
+
+type chunk struct {
 	arena []byte
+	lines [][]byte
+	memos []lineMemo
+	err   error // after the lines: io.EOF or the read error
+}
+
+func newLineSource(br *bufio.Reader, kc *keyCache) *lineSource {
+	ch := make(chan *chunk, 1)
+	s := &lineSource{chunks: ch, free: make(chan *chunk, 3), done: make(chan struct{})}
+	go func() {
+		defer close(ch)
+		for {
+			var c *chunk
+			select {
+			case c = <-s.free:
+			default:
+				c = &chunk{arena: make([]byte, 0, chunkBytes+64<<10)}
+			}
+			readChunk(br, c)
+			c.memos = kc.prefetch(c.lines, c.memos[:0])
+			select {
+			case ch <- c:
+			case <-s.done:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// close stops the reader goroutine.
+func (s *lineSource) close() {
+	close(s.done)
+	for range s.chunks {
+	}
+}
+
+// lineMemo holds what prefetch found at the two places of a line where
+// ssh-keygen -l looks for a key: after the leading blanks, and just after
+// the first field (host list or options) and the blank that ends it.
+type lineMemo struct {
+	at [2]memoAt
+}
+
+type memoAt struct {
+	set  bool
+	pos  int        // offset in the line
+	ck   *cachedKey // nil: no key there
+	next int        // offset after the key and its blanks, from pos
+	todo int        // index of the parse job, or -1
+}
+
+// memo returns the memo of the line next returned last.
+func (s *lineSource) memo() *lineMemo {
+	if s.cur == nil || s.pos == 0 || s.pos > len(s.cur.memos) {
+		return nil
+	}
+	return &s.cur.memos[s.pos-1]
 }
 
 const (
@@ -436,42 +598,55 @@ const (
 )
 
 func (s *lineSource) next() ([]byte, error) {
-	if s.pos == len(s.lines) {
+	for s.cur == nil || s.pos == len(s.cur.lines) {
 		if s.err != nil {
 			return nil, s.err
 		}
-		s.fill()
-		if len(s.lines) == 0 {
+		if s.cur != nil && s.cur.err != nil {
+			s.err = s.cur.err
 			return nil, s.err
 		}
+		if s.cur != nil {
+			select {
+			case s.free <- s.cur:
+			default:
+			}
+		}
+		c, ok := <-s.chunks
+		if !ok {
+			s.err = io.ErrUnexpectedEOF
+			return nil, s.err
+		}
+		s.cur, s.pos = c, 0
 	}
-	l := s.lines[s.pos]
+	l := s.cur.lines[s.pos]
 	s.pos++
 	return l, nil
 }
 
-func (s *lineSource) fill() {
-	s.lines, s.pos = s.lines[:0], 0
-	s.arena = s.arena[:0]
+// readChunk reads the next lines into c, reusing its buffers.
+func readChunk(br *bufio.Reader, c *chunk) {
+	arena := c.arena[:0]
+	c.lines, c.err = c.lines[:0], nil
 	var ends []int
-	for len(ends) < chunkLines && len(s.arena) < chunkBytes {
-		n := len(s.arena)
+	for len(ends) < chunkLines && len(arena) < chunkBytes {
+		n := len(arena)
 		var err error
-		s.arena, err = readRawLine(s.br, s.arena)
-		if len(s.arena) > n {
-			ends = append(ends, len(s.arena))
+		arena, err = readRawLine(br, arena)
+		if len(arena) > n {
+			ends = append(ends, len(arena))
 		}
 		if err != nil {
-			s.err = err
+			c.err = err
 			break
 		}
 	}
 	start := 0
 	for _, end := range ends {
-		s.lines = append(s.lines, s.arena[start:end:end])
+		c.lines = append(c.lines, arena[start:end:end])
 		start = end
 	}
-	s.kc.prefetch(s.lines)
+	c.arena = arena
 }
 
 // readRawLine appends the next line, including its newline, to line, as
@@ -547,3 +722,7 @@ func (lb *lineBuffer) cstrAt(c commentRef) []byte {
 
 // Undefined reports whether printing c reads a freed buffer.
 func (lb *lineBuffer) undefined(c commentRef) bool { return c.set && c.gen != lb.gen }
+
+// testNoMemo makes tryReadKey ignore the prefetch memos, so that tests can
+// check that the memos change nothing.
+var testNoMemo bool
