@@ -61,7 +61,6 @@ type hashedRef struct {
 type chunkResult struct {
 	ents   []dbEntry
 	hashed []hashedRef
-	err    error
 }
 
 // add appends e. With intern set, strings are copied out of the buffer
