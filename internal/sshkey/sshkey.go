@@ -702,3 +702,7 @@ func KnownType(name string) bool {
 func isCSpaceRune(r rune) bool {
 	return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r'
 }
+
+// CertName returns the certificate type name for a plain key type, or ""
+// if OpenSSH has none.
+func CertName(plain string) string { return certName[plain] }

@@ -168,6 +168,14 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 // explain says why ssh-keygen -l passed over a line, using the library's
 // reading of it.
 func explain(raw []byte) string {
+	// Marker lines are the common case in known_hosts files; ssh-keygen
+	// skips them whatever their key, so there is no need to parse it.
+	trimmed := bytes.TrimLeft(raw, " \t")
+	for _, m := range []fingerprint.Marker{fingerprint.CertAuthority, fingerprint.Revoked} {
+		if bytes.HasPrefix(trimmed, []byte(m)) && len(trimmed) > len(m) && isBlank(trimmed[len(m)]) {
+			return "ssh-keygen -l does not list " + string(m) + " lines"
+		}
+	}
 	line := string(bytes.TrimSuffix(raw, []byte("\n")))
 	kl, err := fingerprint.ParseKeyLine(line)
 	var le *fingerprint.LineError
@@ -432,7 +440,7 @@ func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *de
 	if d := ck.desc[h&3]; d != nil && (!visual || d.art != "") {
 		return d
 	}
-	d := &description{head: formatHead(ck.key, h), tail: " (" + ck.key.Label() + ")\n"}
+	d := &description{head: formatHead(ck.key, h), tail: labelTail(ck.key.Type)}
 	if visual {
 		// Randomart is rare enough to afford x/crypto's key object.
 		if k, err := fingerprint.ParsePublicKey(ck.key.Blob); err == nil {
@@ -441,6 +449,26 @@ func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *de
 	}
 	ck.desc[h&3] = d
 	return d
+}
+
+// labelTails holds " (LABEL)\n" for every key type OpenSSH knows, so that
+// describing a key does not build it again.
+var labelTails = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range []string{"ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+		"ssh-ed25519", "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ssh-ed25519@openssh.com"} {
+		for _, name := range []string{t, sshkey.CertName(t)} {
+			m[name] = " (" + sshkey.Label(name) + ")\n"
+		}
+	}
+	return m
+}()
+
+func labelTail(typ string) string {
+	if t, ok := labelTails[typ]; ok {
+		return t
+	}
+	return " (" + sshkey.Label(typ) + ")\n"
 }
 
 // formatHead returns "BITS FINGERPRINT " with a single allocation.
