@@ -1,6 +1,7 @@
 package sshkeygen
 
 import (
+	"bufio"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,17 @@ func localeInstalled(name string) bool {
 		return false
 	}
 	return strings.Contains(string(archive), norm+"\x00")
+}
+
+// escapeTo writes b as mprintf would print it.
+func (e *Escaper) escapeTo(w *bufio.Writer, b []byte) {
+	for _, c := range b {
+		if c >= 0x7f || (c < ' ' && c != '\t' && c != '\r' && c != '\n') {
+			w.WriteString(e.Escape(string(b)))
+			return
+		}
+	}
+	w.Write(b)
 }
 
 // Escape returns s as mprintf would print it.

@@ -141,7 +141,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		if buf[cp] != 0 && buf[cp] != '#' {
 			comment = commentRef{set: true, off: cp, gen: lb.gen}
 		}
-		text := "no comment"
+		text := []byte("no comment")
 		if comment.set {
 			c := lb.cstrAt(comment)
 			if lb.undefined(comment) {
@@ -151,11 +151,11 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 					c = c[:i]
 				}
 			}
-			text = string(c)
+			text = c
 		}
 		d := kc.describe(key, h, opt.Visual)
 		bw.WriteString(d.head)
-		bw.WriteString(esc.Escape(text))
+		esc.escapeTo(bw, text)
 		bw.WriteString(d.tail)
 		if opt.Visual {
 			bw.WriteString(d.art)
@@ -199,7 +199,7 @@ func explain(raw []byte) string {
 type keyCache struct {
 	hash   fingerprint.Hash      // described by the prefetch workers
 	parsed map[string]*cachedKey // across the file, up to maxCached keys
-	chunk  map[uint64][]int      // the chunk's key texts by hash: indexes of parse jobs
+	chunk  map[uint64]int        // the chunk's key texts by hash: index of the parse job
 	seed   maphash.Seed
 	// fallback caches keys found where no memo applies; it belongs to
 	// the goroutine running List, the maps above to the reader.
@@ -210,8 +210,8 @@ type keyCache struct {
 }
 
 type cachedKey struct {
-	key  *sshkey.Key     // nil: not a key to OpenSSH
-	desc [4]*description // by fingerprint.Hash
+	key  *sshkey.Key    // nil: not a key to OpenSSH
+	desc [4]description // by fingerprint.Hash; empty head: not yet described
 }
 
 type description struct {
@@ -279,7 +279,7 @@ func (kc *keyCache) prefetch(lines [][]byte, memos []lineMemo) []lineMemo {
 	var todo [][]byte // key texts, slices of the chunk's lines
 	clear(kc.chunk)
 	if kc.chunk == nil {
-		kc.chunk = map[uint64][]int{}
+		kc.chunk = map[uint64]int{}
 	}
 	// look records the key text at line[pos:], if any, in at.
 	look := func(line []byte, pos int, at *memoAt) {
@@ -302,15 +302,17 @@ func (kc *keyCache) prefetch(lines [][]byte, memos []lineMemo) []lineMemo {
 			}
 		}
 		hash := maphash.Bytes(kc.seed, t)
-		for _, i := range kc.chunk[hash] {
-			if bytes.Equal(todo[i], t) {
-				at.todo = i
-				return
-			}
+		if i, ok := kc.chunk[hash]; ok && bytes.Equal(todo[i], t) {
+			at.todo = i
+			return
 		}
+		// A new text (or, very rarely, another text with the same hash:
+		// then it is simply parsed twice).
 		at.todo = len(todo)
 		todo = append(todo, t)
-		kc.chunk[hash] = append(kc.chunk[hash], at.todo)
+		if _, ok := kc.chunk[hash]; !ok {
+			kc.chunk[hash] = at.todo
+		}
 	}
 	for _, l := range lines {
 		memos = append(memos, lineMemo{})
@@ -437,17 +439,17 @@ func parseCachedBytes(text []byte) *cachedKey {
 }
 
 func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *description {
-	if d := ck.desc[h&3]; d != nil && (!visual || d.art != "") {
+	d := &ck.desc[h&3]
+	if d.head != "" && (!visual || d.art != "") {
 		return d
 	}
-	d := &description{head: formatHead(ck.key, h), tail: labelTail(ck.key.Type)}
+	d.head, d.tail = formatHead(ck.key, h), labelTail(ck.key.Type)
 	if visual {
 		// Randomart is rare enough to afford x/crypto's key object.
 		if k, err := fingerprint.ParsePublicKey(ck.key.Blob); err == nil {
 			d.art = fingerprint.Randomart(k, h) + "\n"
 		}
 	}
-	ck.desc[h&3] = d
 	return d
 }
 
