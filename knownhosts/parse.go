@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/sshkey"
 )
 
 // LineKind says what a known_hosts line is.
@@ -362,7 +363,7 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 	if l <= 1 || l >= 128 {
 		return InvalidLine, fmt.Sprintf("invalid key type %q", typ)
 	}
-	if !knownTypeName(typ) {
+	if !sshkey.KnownTypeName(typ) {
 		if l < 8 && strings.Trim(typ, "0123456789") == "" {
 			return InvalidLine, "SSH1 RSA key (no longer supported)"
 		}
@@ -415,30 +416,6 @@ func parseMarker(s string) (fingerprint.Marker, string, bool) {
 		s = strings.TrimLeft(s[sp:], " \t")
 	}
 	return m, s, true
-}
-
-// knownTypeName reports whether OpenSSH 9.2's sshkey_type_from_name knows
-// a key type name: full names, and short names of plain types in any case.
-func knownTypeName(t string) bool {
-	switch t {
-	case "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com",
-		"sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
-		"ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
-		"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
-		"ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
-		"sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
-		"webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
-		"ssh-dss", "ssh-dss-cert-v01@openssh.com",
-		"ssh-rsa", "ssh-rsa-cert-v01@openssh.com",
-		"rsa-sha2-256", "rsa-sha2-256-cert-v01@openssh.com",
-		"rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com":
-		return true
-	}
-	switch strings.ToUpper(t) {
-	case "ED25519", "ED25519-SK", "ECDSA", "ECDSA-SK", "DSA", "RSA":
-		return true
-	}
-	return false
 }
 
 // Entries returns the entries of the file in order.

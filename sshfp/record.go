@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"golang.org/x/crypto/ssh"
 
@@ -179,25 +178,15 @@ func ForKey(name string, key ssh.PublicKey) ([]Record, error) {
 	return recs, nil
 }
 
-const certSuffix = "-cert-v01@openssh.com"
-
 // plainKey returns the SSHFP algorithm and the wire blob SSHFP digests are
-// taken over: the key itself, or for a certificate the certified key.
+// taken over: the key itself, or for a certificate the certified key
+// ([fingerprint.PlainBlob], which also covers the DSA certificates x/crypto
+// cannot represent).
 func plainKey(key ssh.PublicKey) (Algorithm, []byte, error) {
-	blob := key.Marshal()
-	typ := key.Type()
-	if c, ok := key.(*ssh.Certificate); ok {
-		blob = c.Key.Marshal()
-		typ = c.Key.Type()
-		if k, err := fingerprint.ParsePublicKey(blob); err == nil {
-			blob = k.Marshal()
-		}
-	} else if strings.HasSuffix(typ, certSuffix) {
-		var err error
-		typ, blob, err = certifiedKey(blob)
-		if err != nil {
-			return 0, nil, err
-		}
+	blob := fingerprint.PlainBlob(key)
+	typ, err := wire.NewReader(blob).CString()
+	if err != nil {
+		return 0, nil, fmt.Errorf("sshfp: malformed key: %w", err)
 	}
 	alg := algorithmForType(typ)
 	if alg == AlgorithmReserved {
@@ -220,44 +209,4 @@ func algorithmForType(typ string) Algorithm {
 		return Ed448
 	}
 	return AlgorithmReserved
-}
-
-// certifiedKey extracts the plain key from a certificate blob that x/crypto
-// could not represent (DSA certificates): the key fields follow the type
-// name and the nonce, in the same order as in the plain key.
-func certifiedKey(blob []byte) (string, []byte, error) {
-	r := wire.NewReader(blob)
-	name, err := r.CString()
-	if err != nil {
-		return "", nil, fmt.Errorf("sshfp: malformed certificate: %w", err)
-	}
-	plain := strings.TrimSuffix(name, certSuffix)
-	var fields int
-	switch algorithmForType(plain) {
-	case RSA:
-		fields = 2
-	case DSA:
-		fields = 4
-	case ECDSA:
-		fields = 2
-	case Ed25519, Ed448:
-		fields = 1
-	default:
-		return "", nil, &UnsupportedKeyError{Type: name}
-	}
-	if _, err := r.String(); err != nil { // nonce
-		return "", nil, fmt.Errorf("sshfp: malformed certificate %q: %w", name, err)
-	}
-	start := r.Len()
-	for range fields {
-		if _, err := r.String(); err != nil {
-			return "", nil, fmt.Errorf("sshfp: malformed certificate %q: %w", name, err)
-		}
-	}
-	keyPart := blob[len(blob)-start : len(blob)-r.Len()]
-	out := append(wire.AppendString(nil, []byte(plain)), keyPart...)
-	if k, err := fingerprint.ParsePublicKey(out); err == nil {
-		out = k.Marshal()
-	}
-	return plain, out, nil
 }

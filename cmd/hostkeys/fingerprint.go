@@ -120,15 +120,20 @@ func runFingerprint(e *env, args []string) int {
 			e.warnf("%s:%d: skipped: %s", s.File, s.Line, s.Reason)
 		}
 		if len(res.Keys) == 0 {
-			path := name
-			if name == "-" {
-				path = "(stdin)"
-			}
-			e.errorf("%s is not a public key file.", path)
+			e.errorf("%s is not a public key file.", displayName(name))
 			status = 255
 		}
 	}
 	return status
+}
+
+// displayName is how ssh-keygen names an input in messages: "(stdin)"
+// for "-".
+func displayName(name string) string {
+	if name == "-" {
+		return "(stdin)"
+	}
+	return name
 }
 
 func openInput(e *env, name string) (io.Reader, func(), error) {
@@ -182,10 +187,7 @@ func fingerprintJSON(e *env, files []string) int {
 			e.errorf("%v", err)
 			return exitUsage
 		}
-		display := name
-		if name == "-" {
-			display = "(stdin)"
-		}
+		display := displayName(name)
 		kf, err := fingerprint.ReadKeys(r, display)
 		closeFn()
 		if err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
-	"github.com/hostkeys/hostkeys/internal/wire"
+	"github.com/hostkeys/hostkeys/internal/sshkey"
 	"github.com/hostkeys/hostkeys/sshfp"
 )
 
@@ -207,40 +205,15 @@ func firstKey(file string) (ssh.PublicKey, error) {
 }
 
 // keyFromPrivate returns the public key an "openssh-key-v1" private key
-// file carries unencrypted in its header.
+// file carries unencrypted in its envelope.
 func keyFromPrivate(file string) (ssh.PublicKey, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	const begin = "-----BEGIN OPENSSH PRIVATE KEY-----"
-	const end = "-----END OPENSSH PRIVATE KEY-----"
-	i := bytes.Index(data, []byte(begin))
-	j := bytes.Index(data, []byte(end))
-	if i < 0 || j < i {
-		return nil, fmt.Errorf("%s: not an OpenSSH private key", file)
-	}
-	b64 := strings.Join(strings.Fields(string(data[i+len(begin):j])), "")
-	raw, err := base64.StdEncoding.DecodeString(b64)
+	pf, err := sshkey.ParsePrivateFile(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", file, err)
 	}
-	const magic = "openssh-key-v1\x00"
-	if !bytes.HasPrefix(raw, []byte(magic)) {
-		return nil, fmt.Errorf("%s: not an OpenSSH private key", file)
-	}
-	r := wire.NewReader(raw[len(magic):])
-	for range 3 { // cipher, kdf, kdf options
-		if _, err := r.String(); err != nil {
-			return nil, fmt.Errorf("%s: truncated private key", file)
-		}
-	}
-	if n, err := r.Uint32(); err != nil || n < 1 {
-		return nil, fmt.Errorf("%s: private key file holds no key", file)
-	}
-	blob, err := r.String()
-	if err != nil {
-		return nil, fmt.Errorf("%s: truncated private key", file)
-	}
-	return fingerprint.ParsePublicKey(blob)
+	return fingerprint.ParsePublicKey(pf.Public.Blob)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,23 @@ func FuzzParseText(f *testing.F) {
 	f.Add("ssh-dss AAAAB3NzaC1kc3MAAACBAP8=")
 	f.Fuzz(func(t *testing.T, s string) {
 		k, _, err := ParseText(s)
+		// ParseTextBytes, the listing's fast path, reads the same keys as
+		// ParseText for every type OpenSSH knows.
+		end := len(s)
+		if sp := strings.IndexAny(s, " \t"); sp >= 0 {
+			rest := strings.TrimLeft(s[sp:], " \t")
+			if e := strings.IndexAny(rest, " \t"); e >= 0 {
+				end = len(s) - len(rest) + e
+			}
+		}
+		kb, errb := ParseTextBytes([]byte(s[:end]))
+		wantKnown := err == nil && k.Known
+		if (errb == nil) != wantKnown {
+			t.Fatalf("ParseTextBytes(%q) err=%v, ParseText err=%v known=%v", s[:end], errb, err, err == nil && k.Known)
+		}
+		if errb == nil && (string(kb.PlainBlob) != string(k.PlainBlob) || kb.Type != k.Type || kb.Bits != k.Bits) {
+			t.Fatalf("ParseTextBytes and ParseText disagree on %q", s[:end])
+		}
 		if err != nil {
 			return
 		}

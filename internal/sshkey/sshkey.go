@@ -692,6 +692,22 @@ func KnownTextType(name string) bool {
 	return ok
 }
 
+// KnownTypeName reports whether OpenSSH 9.x's sshkey_type_from_name knows
+// name: full names (certificates included) and the short names of plain
+// types in any case. hostfile.c classifies known_hosts lines with it. The
+// short names "ECDSA" and "ECDSA-SK" are known there even though a key
+// blob that uses them fails later, as no curve follows from them.
+func KnownTypeName(name string) bool {
+	if KnownType(name) {
+		return true
+	}
+	switch strings.ToUpper(name) {
+	case "ECDSA", "ECDSA-SK":
+		return true
+	}
+	return false
+}
+
 // KnownType reports whether OpenSSH 9.x knows a key blob type name,
 // certificates included.
 func KnownType(name string) bool {

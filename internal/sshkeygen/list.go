@@ -153,7 +153,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 			text = c
 		}
-		d := kc.describe(key, h, opt.Visual)
+		d := key.describe(h, opt.Visual)
 		bw.WriteString(d.head)
 		esc.escapeTo(bw, text)
 		bw.WriteString(d.tail)
@@ -255,7 +255,7 @@ func (kc *keyCache) tryReadKey(buf []byte, cp int, m *lineMemo) (*cachedKey, int
 	// kc.parsed; this goroutine has its own map.
 	ck, ok := kc.fallback[string(tok)]
 	if !ok {
-		ck = parseCached(string(tok))
+		ck = parseCachedBytes(tok)
 		if kc.fallback == nil {
 			kc.fallback = map[string]*cachedKey{}
 		}
@@ -356,7 +356,7 @@ func (kc *keyCache) prefetch(lines [][]byte, memos []lineMemo) []lineMemo {
 				}
 				results[i] = parseCachedBytes(todo[i])
 				if results[i].key != nil {
-					kc.describe(results[i], kc.hash, false)
+					results[i].describe(kc.hash, false)
 				}
 			}
 		}()
@@ -421,15 +421,8 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 // getline's caller writes over the newline, and a NUL in the input.
 func isEnd(c byte) bool { return c == 0 || c == '\n' }
 
-func parseCached(text string) *cachedKey {
-	ck := &cachedKey{}
-	key, _, err := sshkey.ParseText(text)
-	if err == nil && key.Known {
-		ck.key = key
-	}
-	return ck
-}
-
+// parseCachedBytes parses one "TYPE BASE64" text as sshkey_read does; the
+// entry holds no key when OpenSSH would not read one.
 func parseCachedBytes(text []byte) *cachedKey {
 	ck := &cachedKey{}
 	if key, err := sshkey.ParseTextBytes(text); err == nil && key.Known {
@@ -438,7 +431,9 @@ func parseCachedBytes(text []byte) *cachedKey {
 	return ck
 }
 
-func (kc *keyCache) describe(ck *cachedKey, h fingerprint.Hash, visual bool) *description {
+// describe returns how ck's key is printed with fingerprint hash h, making
+// it on first use (with the randomart when visual is set).
+func (ck *cachedKey) describe(h fingerprint.Hash, visual bool) *description {
 	d := &ck.desc[h&3]
 	if d.head != "" && (!visual || d.art != "") {
 		return d

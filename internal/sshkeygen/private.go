@@ -65,8 +65,7 @@ func ListPrivate(w io.Writer, path string, opt ListOptions) (warnings []string, 
 	if hasComment {
 		text = comment
 	}
-	kc := newKeyCache(h)
-	d := kc.describe(&cachedKey{key: key}, h, opt.Visual)
+	d := (&cachedKey{key: key}).describe(h, opt.Visual)
 	esc := opt.Escaper
 	if esc == nil {
 		esc = &Escaper{}
