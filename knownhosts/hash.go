@@ -193,6 +193,9 @@ func hashWithSalt(name string, salt []byte) string {
 	return hashMagic + base64.StdEncoding.EncodeToString(salt) + "|" + base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
+// sha1ni_amd64.s holds sha1BlockX2 and hmacX2 on the SHA extensions.
+//go:generate go run ./internal/gensha1ni -out sha1ni_amd64.s
+
 // hmacState holds the SHA-1 states of an HMAC-SHA1 key after its inner
 // and outer pad blocks, so that hashing a short name costs one block for
 // the inner hash and one for the outer one.
