@@ -2,10 +2,12 @@ package keyscan
 
 import (
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/sshfprr"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -60,39 +62,40 @@ func CertAuthorityLine(names []string, port int, cert *ssh.Certificate) string {
 		strings.TrimSuffix(string(ssh.MarshalAuthorizedKey(cert.SignatureKey)), "\n")
 }
 
-// SSHFP algorithm numbers (RFC 4255, 6594, 7479).
-var sshfpAlgorithm = map[string]int{
-	ssh.KeyAlgoRSA:      1,
-	"ssh-dss":           2,
-	ssh.KeyAlgoECDSA256: 3,
-	ssh.KeyAlgoECDSA384: 3,
-	ssh.KeyAlgoECDSA521: 3,
-	ssh.KeyAlgoED25519:  4,
-}
-
-// SSHFPLines returns the SSHFP records ssh-keyscan -D prints for key: SHA-1
-// (type 1) then SHA-256 (type 2), "name IN SSHFP alg type hex". As in
-// ssh-keyscan, names are not lowercased, the port is dropped, and on port 22
-// without hash the names form one owner field ("a,b"); hash only changes
-// that grouping. Keys without an SSHFP algorithm (certificates, security-key
-// types) give no records.
-func SSHFPLines(names []string, port int, key ssh.PublicKey, hash bool) []string {
-	alg, ok := sshfpAlgorithm[key.Type()]
-	if !ok {
+// SSHFPLines returns the SSHFP records ssh-keyscan -D prints for key, "name
+// IN SSHFP alg type hex": SHA-1 (type 1) then SHA-256 (type 2), or only the
+// fingerprint types of digests when given ([fingerprint.SHA1],
+// [fingerprint.SHA256]), as ssh-keyscan -O hashalg= selects them; a digest
+// SSHFP has no type for (MD5) gives no record. As in ssh-keyscan, names are
+// not lowercased, the port is dropped, and on port 22 without hash the
+// names form one owner field ("a,b"); hash only changes that grouping. Keys
+// without an SSHFP algorithm (certificates, security-key types) give no
+// records.
+func SSHFPLines(names []string, port int, key ssh.PublicKey, hash bool, digests ...fingerprint.Hash) []string {
+	alg := sshfprr.Algorithm(key.Type())
+	if alg == 0 {
 		return nil
+	}
+	var types []uint8
+	for _, t := range sshfprr.FingerprintTypes {
+		if len(digests) == 0 || slices.ContainsFunc(digests, func(h fingerprint.Hash) bool { return sshfprr.Type(h) == t }) {
+			types = append(types, t)
+		}
 	}
 	owners := names
 	if !hash && (port == DefaultPort || port == 0) {
 		owners = []string{strings.Join(names, ",")}
 	}
-	var lines []string
+	blob := key.Marshal()
+	rdata := make([]string, len(types))
+	for i, t := range types {
+		rdata[i] = " IN SSHFP " + strconv.Itoa(int(alg)) + " " + strconv.Itoa(int(t)) + " " +
+			hex.EncodeToString(sshfprr.Digest(blob, t))
+	}
+	lines := make([]string, 0, len(owners)*len(rdata))
 	for _, owner := range owners {
-		for _, h := range []struct {
-			typ  int
-			hash fingerprint.Hash
-		}{{1, fingerprint.SHA1}, {2, fingerprint.SHA256}} {
-			fp := fingerprint.OfBlob(key.Marshal(), h.hash)
-			lines = append(lines, owner+" IN SSHFP "+strconv.Itoa(alg)+" "+strconv.Itoa(h.typ)+" "+hex.EncodeToString(fp.Sum))
+		for _, r := range rdata {
+			lines = append(lines, owner+r)
 		}
 	}
 	return lines

@@ -9,8 +9,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/hostkeys/hostkeys/fingerprint"
-	"github.com/hostkeys/hostkeys/internal/wire"
+	"github.com/hostkeys/hostkeys/internal/sshfprr"
 )
 
 // Algorithm is the public key algorithm field of an SSHFP record
@@ -82,16 +81,6 @@ func (t FingerprintType) Size() int {
 	return 0
 }
 
-func (t FingerprintType) hash() fingerprint.Hash {
-	switch t {
-	case SHA1:
-		return fingerprint.SHA1
-	case SHA256:
-		return fingerprint.SHA256
-	}
-	return 0
-}
-
 // Record is one SSHFP resource record.
 type Record struct {
 	// Name is the owner name exactly as written or given: ssh-keygen -r
@@ -135,8 +124,7 @@ func (r Record) Matches(key ssh.PublicKey) bool {
 	if err != nil || alg != r.Algorithm {
 		return false
 	}
-	fp := fingerprint.OfBlob(blob, r.Type.hash())
-	return subtle.ConstantTimeCompare(fp.Sum, r.Fingerprint) == 1
+	return subtle.ConstantTimeCompare(sshfprr.Digest(blob, uint8(r.Type)), r.Fingerprint) == 1
 }
 
 // AlgorithmOf returns the SSHFP algorithm of key, looking through
@@ -170,43 +158,23 @@ func ForKey(name string, key ssh.PublicKey) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]Record, 0, 2)
-	for _, t := range []FingerprintType{SHA1, SHA256} {
-		recs = append(recs, Record{Name: name, Algorithm: alg, Type: t,
-			Fingerprint: fingerprint.OfBlob(blob, t.hash()).Sum})
+	recs := make([]Record, 0, len(sshfprr.FingerprintTypes))
+	for _, t := range sshfprr.FingerprintTypes {
+		recs = append(recs, Record{Name: name, Algorithm: alg, Type: FingerprintType(t),
+			Fingerprint: sshfprr.Digest(blob, t)})
 	}
 	return recs, nil
 }
 
 // plainKey returns the SSHFP algorithm and the wire blob SSHFP digests are
-// taken over: the key itself, or for a certificate the certified key
-// ([fingerprint.PlainBlob], which also covers the DSA certificates x/crypto
-// cannot represent).
+// taken over: the key itself, or for a certificate the certified key.
 func plainKey(key ssh.PublicKey) (Algorithm, []byte, error) {
-	blob := fingerprint.PlainBlob(key)
-	typ, err := wire.NewReader(blob).CString()
+	alg, blob, err := sshfprr.Plain(key)
 	if err != nil {
-		return 0, nil, fmt.Errorf("sshfp: malformed key: %w", err)
+		return 0, nil, fmt.Errorf("sshfp: %w", err)
 	}
-	alg := algorithmForType(typ)
-	if alg == AlgorithmReserved {
+	if alg == 0 {
 		return 0, nil, &UnsupportedKeyError{Type: key.Type()}
 	}
-	return alg, blob, nil
-}
-
-func algorithmForType(typ string) Algorithm {
-	switch typ {
-	case ssh.KeyAlgoRSA:
-		return RSA
-	case fingerprint.KeyAlgoDSA:
-		return DSA
-	case ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521:
-		return ECDSA
-	case ssh.KeyAlgoED25519:
-		return Ed25519
-	case fingerprint.KeyAlgoED448:
-		return Ed448
-	}
-	return AlgorithmReserved
+	return Algorithm(alg), blob, nil
 }
