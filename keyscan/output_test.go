@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
@@ -66,6 +67,15 @@ func TestSSHFPLines(t *testing.T) {
 	require.Len(t, got, 2)
 	assert.True(t, strings.HasPrefix(got[0], "Web1,web1.example IN SSHFP 4 1 "))
 	assert.Len(t, SSHFPLines([]string{"a", "b"}, 2222, k, false), 4)
+
+	// One fingerprint type, as ssh-keyscan -O hashalg= selects it; the
+	// order of the digests given does not change the record order.
+	assert.Equal(t, want[:1], SSHFPLines([]string{"127.0.0.1"}, 22, k, false, fingerprint.SHA1))
+	assert.Equal(t, want[1:], SSHFPLines([]string{"127.0.0.1"}, 22, k, false, fingerprint.SHA256))
+	assert.Equal(t, want, SSHFPLines([]string{"127.0.0.1"}, 22, k, false, fingerprint.SHA256, fingerprint.SHA1))
+	assert.Empty(t, SSHFPLines([]string{"127.0.0.1"}, 22, k, false, fingerprint.MD5))
+	assert.Equal(t, []string{"a" + want[1][len("127.0.0.1"):], "b" + want[1][len("127.0.0.1"):]},
+		SSHFPLines([]string{"a", "b"}, 2222, k, false, fingerprint.SHA256))
 }
 
 func TestCommentLine(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/keyscan"
 )
 
@@ -25,8 +26,9 @@ func init() {
 	})
 }
 
-const scanUsage = `usage: hostkeys scan [-46cDHqv] [-f FILE] [-p PORT] [-T TIMEOUT] [-t TYPES]
-                    [-j N] [--per-host N] [--legacy-kex] [--json] [HOST...]
+const scanUsage = `usage: hostkeys scan [-46cDHqv] [-f FILE] [-O hashalg=sha1|sha256] [-p PORT]
+                    [-T TIMEOUT] [-t TYPES] [-j N] [--per-host N] [--legacy-kex]
+                    [--json] [HOST...]
 
 Fetches the host keys of each HOST, as ssh-keyscan does, and prints them in
 ssh-keyscan's known_hosts form on standard output. Every key is verified:
@@ -42,6 +44,9 @@ names printed).
   -D            print SSHFP resource records instead (comment lines use ';')
   -f FILE       read targets from FILE, one per line ("-" for stdin)
   -H            hash host names in the output
+  -O hashalg=sha1|sha256
+                only SSHFP records of that fingerprint type with -D
+                (default both)
   -p PORT       port for hosts that do not name one (default 22)
   -q            no comment lines
   -T TIMEOUT    deadline of each connection, connect to key (default 5s)
@@ -53,7 +58,8 @@ names printed).
   --legacy-kex  also offer the SHA-1 Diffie-Hellman groups
   --json        one JSON object per target, one per line
 
-Exit status: 0 if any key was found, 1 if none, 2 on usage errors.
+Exit status: 0 if any key was found, 1 if none, 2 on usage errors, 255 on
+an unsupported -O option or hash algorithm (as ssh-keyscan 9.3+).
 `
 
 // scanFlags is the parsed command line.
@@ -63,6 +69,7 @@ type scanFlags struct {
 	cert, sshfp bool
 	hash, quiet bool
 	verbose     int
+	hashalg     fingerprint.Hash // -O hashalg=, or 0 for both SSHFP types
 	files       []string
 	port        int
 	timeout     time.Duration
@@ -158,7 +165,7 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 				f.verbose++
 			case 'h':
 				return nil, errHelp
-			case 'f', 'p', 'T', 't', 'j':
+			case 'f', 'p', 'T', 't', 'j', 'O':
 				if v, err = value("-"+string(c), args, &i, rest); err != nil {
 					return nil, err
 				}
@@ -173,6 +180,8 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 					f.types, err = keyscan.ParseKeyTypes(v)
 				case 'j':
 					f.jobs, err = intValue("-j", v, 1, 100000)
+				case 'O':
+					f.hashalg, err = parseScanOption(v)
 				}
 				if err != nil {
 					return nil, err
@@ -187,6 +196,35 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 }
 
 var errHelp = errors.New("help requested")
+
+// exitFatal is ssh-keyscan's status for an unsupported -O option or hash
+// algorithm (its fatal()).
+const exitFatal = 255
+
+// optionError is a -O value ssh-keyscan rejects with fatal(): exit 255.
+type optionError struct{ msg, hint string }
+
+func (e *optionError) Error() string { return e.msg }
+
+// parseScanOption reads a -O option as ssh-keyscan 9.3+ does:
+// hashalg=sha1 or hashalg=sha256, case-insensitive, the only option. Other
+// digest names ssh-keyscan knows (md5, sha384, sha512) have no SSHFP
+// fingerprint type: it prints nothing for them, we refuse them.
+func parseScanOption(v string) (fingerprint.Hash, error) {
+	name, val, ok := strings.Cut(v, "=")
+	if !ok || name != "hashalg" {
+		return 0, &optionError{fmt.Sprintf("unsupported -O option %q", v),
+			"the only -O option is hashalg=sha1 or hashalg=sha256"}
+	}
+	switch strings.ToLower(val) {
+	case "sha1":
+		return fingerprint.SHA1, nil
+	case "sha256":
+		return fingerprint.SHA256, nil
+	}
+	return 0, &optionError{fmt.Sprintf("unsupported hash algorithm %q", val),
+		"SSHFP records have sha1 and sha256 fingerprints: -O hashalg=sha1 or -O hashalg=sha256"}
+}
 
 // parseConvtime reads a time as OpenSSH's convtime does: a number of seconds
 // or a sequence of numbers with s, m, h, d or w suffixes ("1m30s").
@@ -237,10 +275,19 @@ func runScan(e *env, args []string) int {
 		fmt.Fprint(e.stdout, scanUsage)
 		return exitOK
 	}
+	var oe *optionError
+	if errors.As(err, &oe) {
+		e.errorf("scan: %s", oe.msg)
+		e.hintf("%s", oe.hint)
+		return exitFatal
+	}
 	if err != nil {
 		e.errorf("scan: %s", msg(err))
 		e.hintf("run \"hostkeys scan -h\" for the flags")
 		return exitUsage
+	}
+	if f.hashalg != 0 && !f.sshfp {
+		e.warnf("scan: -O hashalg only applies to SSHFP records (-D)")
 	}
 	var targets []keyscan.Target
 	badTargets := false
@@ -332,6 +379,14 @@ func runScan(e *env, args []string) int {
 	return exitOK
 }
 
+// digests are the SSHFP fingerprint types to print: nil means all.
+func (f *scanFlags) digests() []fingerprint.Hash {
+	if f.hashalg == 0 {
+		return nil
+	}
+	return []fingerprint.Hash{f.hashalg}
+}
+
 // printResult writes a target's key lines to stdout and its comment lines,
 // failures and (with -v) details to stderr.
 func printResult(e *env, f *scanFlags, r *keyscan.Result) {
@@ -343,7 +398,7 @@ func printResult(e *env, f *scanFlags, r *keyscan.Result) {
 		}
 		var lines []string
 		if f.sshfp {
-			lines = keyscan.SSHFPLines(names, r.Port, k.Key, f.hash)
+			lines = keyscan.SSHFPLines(names, r.Port, k.Key, f.hash, f.digests()...)
 		} else {
 			lines = keyscan.KnownHostsLines(names, r.Port, k.Key, f.hash)
 		}

@@ -219,3 +219,53 @@ func TestScanClosedBeforeBanner(t *testing.T) {
 	assert.Regexp(t, `hostkeys: error: 127\.0\.0\.1:`+port+`: closed by peer during banner after \S+ \(5 attempts\): `, errOut)
 	assert.Contains(t, errOut, "hostkeys: hint: a server that closes connections before its banner")
 }
+
+// TestScanHashalg: -D -O hashalg=sha1|sha256 (ssh-keyscan 9.3+; 9.2 lacks
+// it) prints the records of that fingerprint type only: those ssh-keygen -r
+// prints for the server's key files, and those of -D without -O.
+func TestScanHashalg(t *testing.T) {
+	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
+	sshd := testpeer.StartSSHD(t, testpeer.ServerOptions{RSABits: 2048})
+	port := strconv.Itoa(sshd.Port)
+	var oracle []string // ssh-keygen -r 127.0.0.1 -f each key file
+	for _, f := range sshd.KeyFiles {
+		out, err := exec.Command(keygen, "-r", "127.0.0.1", "-f", f).Output()
+		require.NoError(t, err, f)
+		oracle = append(oracle, sortedLines(string(out))...)
+	}
+	require.Len(t, oracle, 6)
+	all, errOut, code := runHostkeys(t, "scan", "-p", port, "-D", "127.0.0.1")
+	require.Equal(t, 0, code, errOut)
+	allLines := sortedLines(all)
+	slices.Sort(oracle)
+	require.Equal(t, oracle, allLines)
+
+	ofType := func(lines []string, typ string) []string {
+		var out []string
+		for _, l := range lines {
+			if f := strings.Fields(l); len(f) == 6 && f[4] == typ {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct{ opt, typ string }{
+		{"hashalg=sha1", "1"}, {"hashalg=sha256", "2"}, {"hashalg=SHA256", "2"},
+	} {
+		t.Run(c.opt, func(t *testing.T) {
+			out, errOut, code := runHostkeys(t, "scan", "-p", port, "-D", "-O", c.opt, "127.0.0.1")
+			require.Equal(t, 0, code, errOut)
+			got := sortedLines(out)
+			require.Len(t, got, 3)
+			assert.Equal(t, ofType(oracle, c.typ), got)
+			assert.Equal(t, ofType(allLines, c.typ), got)
+			assert.NotContains(t, errOut, "warning")
+			assert.Contains(t, errOut, "; 127.0.0.1:"+port+" SSH-2.0-")
+		})
+	}
+	// Without -D the option changes nothing, with a warning.
+	out, errOut, code := runHostkeys(t, "scan", "-p", port, "-t", "ed25519", "-Ohashalg=sha1", "127.0.0.1")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "[127.0.0.1]:"+port+" "+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshd.Keys[2])))+"\n", out)
+	assert.Contains(t, errOut, "hostkeys: warning: scan: -O hashalg only applies to SSHFP records (-D)")
+}
