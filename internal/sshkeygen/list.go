@@ -82,7 +82,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 			return res, err
 		}
-		lb.load(raw, offset)
+		lb.load(raw, offset, comment)
 		offset += len(raw)
 		why := func() string { return explain(raw) }
 		buf := lb.buf
@@ -697,10 +697,17 @@ func readRawLine(br *bufio.Reader, line []byte) ([]byte, error) {
 // glibc's getdelim starts with 120 bytes and copies a line in the pieces
 // stdio reads (4096-byte blocks of the file); before each piece it grows
 // the buffer to max(needed, 2*size) if the piece does not fit.
+//
+// Only one comment pointer is live at a time, so at most one replaced
+// buffer is kept: the one it points into.
 type lineBuffer struct {
-	buf    []byte // current contents, len == capacity
-	gen    int    // bumped on every reallocation
-	frozen map[int][]byte
+	buf []byte // current contents, len == capacity
+	gen int    // bumped on every reallocation
+	// old is the buffer of generation oldGen, replaced by a reallocation
+	// while the comment pointed into it, as it was then; nil once the
+	// comment has moved on.
+	old    []byte
+	oldGen int
 }
 
 type commentRef struct {
@@ -711,19 +718,26 @@ type commentRef struct {
 
 const stdioBlock = 4096
 
-func (lb *lineBuffer) load(raw []byte, offset int) {
+// load reads raw into the buffer as getline does. keep is the comment
+// pointer as it stands before the line: a buffer replaced while it points
+// into it is kept, any other is dropped.
+func (lb *lineBuffer) load(raw []byte, offset int, keep commentRef) {
 	if lb.buf == nil {
 		lb.buf = make([]byte, 120)
+	}
+	if !keep.set || keep.gen != lb.oldGen {
+		lb.old = nil
 	}
 	cur := 0
 	for cur < len(raw) {
 		piece := min(len(raw)-cur, stdioBlock-(offset+cur)%stdioBlock)
 		if need := cur + piece + 1; need > len(lb.buf) {
 			size := max(need, 2*len(lb.buf))
-			if lb.frozen == nil {
-				lb.frozen = map[int][]byte{}
+			if keep.set && keep.gen == lb.gen {
+				// Nothing writes to the replaced buffer again: keep it
+				// as it is rather than a copy.
+				lb.old, lb.oldGen = lb.buf, lb.gen
 			}
-			lb.frozen[lb.gen] = bytes.Clone(lb.buf)
 			nb := make([]byte, size)
 			copy(nb, lb.buf)
 			lb.buf = nb
@@ -740,7 +754,7 @@ func (lb *lineBuffer) load(raw []byte, offset int) {
 func (lb *lineBuffer) cstrAt(c commentRef) []byte {
 	b := lb.buf
 	if c.gen != lb.gen {
-		b = lb.frozen[c.gen]
+		b = lb.old // load kept it: c is the comment pointer
 	}
 	return cstr(b, c.off)
 }
