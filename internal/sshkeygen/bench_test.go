@@ -8,8 +8,19 @@ import (
 )
 
 // BenchmarkListFile lists the file named by $HOSTKEYS_BENCH_FILE (made by
-// go run ./bench/genkh), as hostkeys fingerprint -f does.
+// go run ./bench/genkh), as hostkeys fingerprint -f does: ListResult.Keys
+// filled.
 func BenchmarkListFile(b *testing.B) {
+	benchmarkList(b, ListOptions{})
+}
+
+// BenchmarkListFileStream is BenchmarkListFile with keys streamed to
+// OnKey: only their number is kept.
+func BenchmarkListFileStream(b *testing.B) {
+	benchmarkList(b, ListOptions{OnKey: func(Listed) {}})
+}
+
+func benchmarkList(b *testing.B, opt ListOptions) {
 	path := os.Getenv("HOSTKEYS_BENCH_FILE")
 	if path == "" {
 		b.Skip("set HOSTKEYS_BENCH_FILE to a known_hosts file (go run ./bench/genkh)")
@@ -20,7 +31,7 @@ func BenchmarkListFile(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := List(io.Discard, bytes.NewReader(data), path, ListOptions{}); err != nil {
+		if _, err := List(io.Discard, bytes.NewReader(data), path, opt); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -86,10 +86,14 @@ func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 	require.NoError(t, err)
 	defer f.Close()
 	var got bytes.Buffer
-	res, err := List(&got, f, path, ListOptions{Hash: lc.hash, Visual: lc.visual, Escaper: &Escaper{UTF8: lc.utf8}})
+	var keys []Listed
+	res, err := List(&got, f, path, ListOptions{Hash: lc.hash, Visual: lc.visual, Escaper: &Escaper{UTF8: lc.utf8},
+		OnKey: func(k Listed) { keys = append(keys, k) }})
 	require.NoError(t, err)
+	require.Len(t, keys, res.Count)
+	require.Empty(t, res.Keys, "Keys is filled although OnKey is set")
 	gotCode := 0
-	if len(res.Keys) == 0 {
+	if res.Count == 0 {
 		gotCode = 255
 	}
 	if !assert.Equal(t, wantCode, gotCode, "exit code for %s %v", path, lc) {
@@ -101,17 +105,17 @@ func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 	}
 	wantLines := splitLines(stdout.String())
 	gotLines := splitLines(got.String())
-	firstUndefined := len(res.Keys)
-	for i, k := range res.Keys {
+	firstUndefined := len(keys)
+	for i, k := range keys {
 		if k.Undefined {
 			firstUndefined = i
 			break
 		}
 	}
-	if len(wantLines) != len(gotLines) && firstUndefined < len(res.Keys) {
+	if len(wantLines) != len(gotLines) && firstUndefined < len(keys) {
 		// ssh-keygen's output after reading freed memory can be anything
 		// (even lose a line): compare the keys before that.
-		res.Keys = res.Keys[:firstUndefined]
+		keys = keys[:firstUndefined]
 		wantLines, gotLines = wantLines[:firstUndefined*per], gotLines[:firstUndefined*per]
 	}
 	if !assert.Equal(t, len(wantLines), len(gotLines), "line count for %s %v\nwant:\n%s\ngot:\n%s", path, lc, stdout.String(), got.String()) {
@@ -119,7 +123,7 @@ func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 		return 0, 0
 	}
 	compared, undefined := 0, 0
-	for i, k := range res.Keys {
+	for i, k := range keys {
 		if k.Undefined {
 			undefined++
 			continue

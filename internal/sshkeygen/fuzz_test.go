@@ -37,8 +37,11 @@ func FuzzList(f *testing.F) {
 		if res.PrivateKey {
 			return
 		}
-		if got := strings.Count(out.String(), "\n"); got != per*len(res.Keys) {
-			t.Fatalf("%d lines for %d keys:\n%s", got, len(res.Keys), out.String())
+		if got := strings.Count(out.String(), "\n"); got != per*res.Count {
+			t.Fatalf("%d lines for %d keys:\n%s", got, res.Count, out.String())
+		}
+		if len(res.Keys) != res.Count {
+			t.Fatalf("%d keys in Keys, Count %d", len(res.Keys), res.Count)
 		}
 	})
 }

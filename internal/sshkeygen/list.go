@@ -28,6 +28,10 @@ type ListOptions struct {
 	Hash    fingerprint.Hash // -E; zero means SHA256
 	Visual  bool             // -v: print the randomart after each key
 	Escaper *Escaper         // how comments are escaped; nil means the C locale
+	// OnKey, if set, is called with each key as it is listed (its output
+	// may still be in List's buffer), and ListResult.Keys is left empty,
+	// so that memory does not grow with the number of keys.
+	OnKey func(Listed)
 }
 
 // Listed is one key that List printed.
@@ -40,6 +44,11 @@ type Listed struct {
 
 // ListResult is what List saw in a file.
 type ListResult struct {
+	// Count is the number of keys listed.
+	Count int
+	// Keys are the keys listed, one entry each, when ListOptions.OnKey is
+	// nil. Callers that need only their number should read Count: Keys is
+	// kept until cmd/hostkeys does.
 	Keys []Listed
 	// Skipped are the lines ssh-keygen passes over silently that are not
 	// blank or comments, with the reason, for the caller to report.
@@ -160,7 +169,13 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		if opt.Visual {
 			bw.WriteString(d.art)
 		}
-		res.Keys = append(res.Keys, Listed{Line: lnum, Undefined: lb.undefined(comment)})
+		k := Listed{Line: lnum, Undefined: lb.undefined(comment)}
+		res.Count++
+		if opt.OnKey != nil {
+			opt.OnKey(k)
+		} else {
+			res.Keys = append(res.Keys, k)
+		}
 	}
 	return res, bw.Flush()
 }
