@@ -45,6 +45,18 @@
 // and [Scanner.PerHost] per address, by default under sshd's MaxStartups;
 // connections closed before the banner are retried with backoff.
 //
+// # Proxies and jump hosts
+//
+// [Scanner.Dial] replaces the TCP connect. [SOCKS5Dialer] goes through a
+// SOCKS5 proxy (ssh -D, Tor), and an *ssh.Client's DialContext through a
+// jump host; with either, host names are resolved on the far side:
+//
+//	s := &keyscan.Scanner{Dial: keyscan.SOCKS5Dialer("127.0.0.1:1080", nil)}
+//	s = &keyscan.Scanner{Dial: jump.DialContext} // jump is an *ssh.Client
+//
+// The deadline still covers everything, and a proxy's refusal is an
+// *[Error] of kind [Refused] or [Unreachable] wrapping a *[SOCKS5Error].
+//
 // # Output
 //
 // [KnownHostsLines], [SSHFPLines] and [CommentLine] format keys as

@@ -67,3 +67,12 @@ func ExampleScanner_jumpHost() {
 	r := s.ScanTarget(context.Background(), keyscan.Target{Hosts: []string{"db1.internal"}})
 	fmt.Println(len(r.Keys), r.Err())
 }
+
+// Scanning through a SOCKS5 proxy, such as "ssh -N -D 127.0.0.1:1080
+// bastion.example": the proxy resolves the names. (Not run: it needs
+// servers.)
+func ExampleSOCKS5Dialer() {
+	s := &keyscan.Scanner{Dial: keyscan.SOCKS5Dialer("127.0.0.1:1080", nil)}
+	r := s.ScanTarget(context.Background(), keyscan.Target{Hosts: []string{"db1.internal"}})
+	fmt.Println(len(r.Keys), r.Err())
+}

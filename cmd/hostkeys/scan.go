@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -28,7 +29,7 @@ func init() {
 
 const scanUsage = `usage: hostkeys scan [-46cDHqv] [-f FILE] [-O hashalg=sha1|sha256] [-p PORT]
                     [-T TIMEOUT] [-t TYPES] [-j N] [--per-host N] [--legacy-kex]
-                    [--json] [HOST...]
+                    [--socks5 HOST:PORT] [--json] [HOST...]
 
 Fetches the host keys of each HOST, as ssh-keyscan does, and prints them in
 ssh-keyscan's known_hosts form on standard output. Every key is verified:
@@ -56,6 +57,9 @@ names printed).
   -j N          connections in flight in all (default 128)
   --per-host N  connections in flight per address (default 6)
   --legacy-kex  also offer the SHA-1 Diffie-Hellman groups
+  --socks5 HOST:PORT
+                connect through this SOCKS5 proxy (ssh -D, Tor, ...); host
+                names are resolved by the proxy
   --json        one JSON object per target, one per line
 
 Exit status: 0 if any key was found, 1 if none, 2 on usage errors, 255 on
@@ -77,6 +81,7 @@ type scanFlags struct {
 	jobs        int
 	perHost     int
 	legacyKex   bool
+	socks5      string // proxy address, or empty
 	json        bool
 	hosts       []string
 }
@@ -128,6 +133,15 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 					f.legacyKex = true
 				case "help":
 					return nil, errHelp
+				}
+			case "socks5":
+				if !hasVal {
+					if val, err = value("--socks5", args, &i, ""); err != nil {
+						return nil, err
+					}
+				}
+				if f.socks5, err = proxyAddr(val); err != nil {
+					return nil, err
 				}
 			case "per-host":
 				if !hasVal {
@@ -196,6 +210,23 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 }
 
 var errHelp = errors.New("help requested")
+
+// proxyAddr checks a --socks5 value: host:port, [IPv6]:port.
+func proxyAddr(v string) (string, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err == nil && host == "" {
+		err = errors.New("no host")
+	}
+	if err == nil {
+		if n, perr := strconv.Atoi(port); perr != nil || n < 1 || n > 65535 {
+			err = fmt.Errorf("bad port %q", port)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("bad --socks5 address %q: want HOST:PORT", v)
+	}
+	return v, nil
+}
 
 // exitFatal is ssh-keyscan's status for an unsupported -O option or hash
 // algorithm (its fatal()).
@@ -338,6 +369,9 @@ func runScan(e *env, args []string) int {
 		PerHost:            f.perHost,
 		Network:            f.network,
 		LegacyKeyExchanges: f.legacyKex,
+	}
+	if f.socks5 != "" {
+		s.Dial = keyscan.SOCKS5Dialer(f.socks5, nil)
 	}
 	// A scan waits on the network; its client-side crypto is well under a
 	// millisecond per key. One P saves cross-thread wake-ups: about a tenth

@@ -269,3 +269,20 @@ func TestScanHashalg(t *testing.T) {
 	assert.Equal(t, "[127.0.0.1]:"+port+" "+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshd.Keys[2])))+"\n", out)
 	assert.Contains(t, errOut, "hostkeys: warning: scan: -O hashalg only applies to SSHFP records (-D)")
 }
+
+// TestScanSOCKS5: --socks5 through the real ssh -D (logged into another
+// sshd) prints what a direct scan prints.
+func TestScanSOCKS5(t *testing.T) {
+	jump := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}, Login: true})
+	proxy := testpeer.StartSOCKS(t, jump)
+	target := testpeer.StartSSHD(t, testpeer.ServerOptions{RSABits: 2048})
+	args := []string{"-p", strconv.Itoa(target.Port), "127.0.0.1"}
+	wantOut, wantErr, code := runHostkeys(t, append([]string{"scan"}, args...)...)
+	require.Equal(t, 0, code, wantErr)
+	gotOut, gotErr, code := runHostkeys(t, append([]string{"scan", "--socks5", proxy}, args...)...)
+	require.Equal(t, 0, code, gotErr)
+	assert.Len(t, sortedLines(gotOut), 3)
+	assert.Equal(t, sortedLines(wantOut), sortedLines(gotOut))
+	assert.Equal(t, uniqueLines(wantErr, "# "), uniqueLines(gotErr, "# "))
+	assert.NotContains(t, gotErr, "hostkeys: error")
+}

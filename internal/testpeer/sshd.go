@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -50,6 +51,11 @@ type SSHServer struct {
 	CAFile string
 	// LogFile is where the server logs (its stderr: sshd -e, dropbear -E).
 	LogFile string
+	// User, UserKey and UserKeyFile (the private key's path) log in, when
+	// [ServerOptions.Login] was set: User is the user running the tests.
+	User        string
+	UserKey     ssh.Signer
+	UserKeyFile string
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -79,6 +85,11 @@ type ServerOptions struct {
 	Config []string
 	// LogLevel is sshd's LogLevel; empty means INFO.
 	LogLevel string
+	// Login lets the user running the tests log in with a generated
+	// Ed25519 key (sshd only; root too, by key), with TCP forwarding, so
+	// that the server can be a jump host or, with ssh -D, a SOCKS proxy
+	// ([StartSOCKS]). See [SSHServer.User].
+	Login bool
 }
 
 var keygenMu sync.Mutex
@@ -134,7 +145,8 @@ func FreePort(tb testing.TB) int {
 // StartSSHD starts OpenSSH's sshd (package openssh-server) on 127.0.0.1 on a
 // free port, in the foreground (-D), with its configuration, generated host
 // keys (and certificates) and log in a t.TempDir. Authentication is off (no
-// passwords, no authorized keys), so the server only serves key exchanges.
+// passwords, no authorized keys) unless [ServerOptions.Login] is set, so the
+// server only serves key exchanges.
 // It returns once the server has sent its banner to a probe connection, and
 // stops it (and its per-connection children) when the test ends.
 //
@@ -182,6 +194,27 @@ func StartSSHD(tb testing.TB, opts ServerOptions) *SSHServer {
 			cfg = append(cfg, "HostCertificate "+path+"-cert.pub")
 		}
 	}
+	if opts.Login {
+		u, err := user.Current()
+		if err != nil {
+			keygenMu.Unlock()
+			tb.Fatalf("testpeer: %v", err)
+		}
+		s.User = u.Username
+		s.UserKeyFile = filepath.Join(dir, "user_ed25519")
+		genKey(tb, keygen, "ed25519", 0, s.UserKeyFile)
+		priv, err := os.ReadFile(s.UserKeyFile)
+		if err == nil {
+			s.UserKey, err = ssh.ParsePrivateKey(priv)
+		}
+		if err == nil {
+			err = os.Rename(s.UserKeyFile+".pub", filepath.Join(dir, "authorized_keys"))
+		}
+		if err != nil {
+			keygenMu.Unlock()
+			tb.Fatalf("testpeer: user key: %v", err)
+		}
+	}
 	keygenMu.Unlock()
 
 	logLevel := opts.LogLevel
@@ -193,8 +226,18 @@ func StartSSHD(tb testing.TB, opts ServerOptions) *SSHServer {
 		"UsePAM no",
 		"PasswordAuthentication no",
 		"KbdInteractiveAuthentication no",
-		"PubkeyAuthentication no",
-		"AuthorizedKeysFile none",
+	)
+	if opts.Login {
+		cfg = append(cfg,
+			"PubkeyAuthentication yes",
+			"AuthorizedKeysFile "+filepath.Join(dir, "authorized_keys"),
+			"PermitRootLogin prohibit-password",
+			"AllowTcpForwarding yes",
+		)
+	} else {
+		cfg = append(cfg, "PubkeyAuthentication no", "AuthorizedKeysFile none")
+	}
+	cfg = append(cfg,
 		"StrictModes no",
 		"LogLevel "+logLevel,
 	)

@@ -2,6 +2,7 @@ package testpeer
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -44,5 +45,28 @@ func TestStartDropbear(t *testing.T) {
 	}
 	if b := banner(t, s.Addr); !strings.HasPrefix(b, "SSH-2.0-dropbear") {
 		t.Fatalf("banner %q", b)
+	}
+}
+
+// TestStartSOCKS: sshd with a login, and the real ssh -D logged into it
+// answering a SOCKS5 greeting (no authentication) on its port.
+func TestStartSOCKS(t *testing.T) {
+	s := StartSSHD(t, ServerOptions{KeyTypes: []string{"ed25519"}, Login: true})
+	if s.User == "" || s.UserKey == nil {
+		t.Fatalf("no login: %+v", s)
+	}
+	addr := StartSOCKS(t, s)
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := c.Write([]byte{5, 1, 0}); err != nil {
+		t.Fatal(err)
+	}
+	reply := make([]byte, 2)
+	if _, err := io.ReadFull(c, reply); err != nil || reply[0] != 5 || reply[1] != 0 {
+		t.Fatalf("SOCKS5 method selection %v, %v", reply, err)
 	}
 }
