@@ -55,10 +55,11 @@ func (k *OpaqueKey) Bits() int { return k.bits }
 // is a certificate that x/crypto can represent, or nil.
 func (k *OpaqueKey) Certificate() *ssh.Certificate { return k.cert }
 
-// Verify checks an ssh-dss signature. For any other key type it returns
+// Verify checks an ssh-dss signature, made by the key or, for a DSA
+// certificate, by the certified key. For any other key type it returns
 // [ErrUnsupportedKey].
 func (k *OpaqueKey) Verify(data []byte, sig *ssh.Signature) error {
-	if k.typ != KeyAlgoDSA || k.parsed == nil || k.parsed.DSA == nil {
+	if k.parsed == nil || k.parsed.DSA == nil {
 		return ErrUnsupportedKey
 	}
 	return sshkey.VerifyDSA(k.parsed.DSA, data, sig)

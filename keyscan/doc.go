@@ -22,9 +22,15 @@
 //
 // # What a key means
 //
-// A key in [Result.Keys] has been proved: x/crypto/ssh verified the
-// server's signature of the key exchange before handing the key over, and
-// the connection ends there, before any authentication. (ssh-keyscan prints
+// A key in [Result.Keys] has been proved: the server signed the exchange
+// hash of the key exchange with it, and the signature verified, with the
+// host-key algorithm negotiated (OpenSSH's rules for the key blob, so a
+// certificate's CA signature must verify too). The connection ends there,
+// before NEWKEYS and any authentication: the scanner's own client speaks
+// the clear-text part of the transport (RFC 4253 sections 4 to 8), with
+// every key exchange x/crypto offers (ML-KEM hybrid, Curve25519, NIST ECDH,
+// the fixed and negotiated Diffie-Hellman groups) plus group18, and every
+// host-key algorithm OpenSSH knows, ssh-dss included. (ssh-keyscan prints
 // keys without checking the signature.) A scan still does not say that a
 // key is the right one: deciding trust is the caller's business.
 //

@@ -9,8 +9,6 @@ import (
 	"os"
 	"syscall"
 	"time"
-
-	"golang.org/x/crypto/ssh"
 )
 
 // Kind classifies a failure. Kinds are errors themselves, so that
@@ -134,15 +132,10 @@ func (e *Error) Is(target error) bool {
 	return ok && k == e.Kind
 }
 
-// protocolError marks errors that the connection's observer raised.
-type protocolError struct{ err error }
-
-func (p *protocolError) Error() string { return "ssh: " + p.err.Error() }
-
 // classify turns an error from dialing or from the handshake into a Kind.
 func classify(ctx context.Context, err error) Kind {
-	var pe *protocolError
-	var ne *ssh.AlgorithmNegotiationError
+	var ke *kindError
+	var ne *negotiationError
 	var dnsErr *net.DNSError
 	var addrErr *net.AddrError
 	switch {
@@ -150,8 +143,8 @@ func classify(ctx context.Context, err error) Kind {
 		return Canceled
 	case ctx.Err() != nil:
 		return Timeout
-	case errors.As(err, &pe):
-		return Protocol
+	case errors.As(err, &ke):
+		return ke.kind
 	case errors.As(err, &ne):
 		return NoCommonAlgorithm
 	case errors.As(err, &dnsErr) && !dnsErr.IsTimeout:

@@ -287,13 +287,6 @@ func (s *Scanner) maxBytes() int {
 	return 256 << 10
 }
 
-// Ciphers and MACs: nothing is ever encrypted (the connection ends at the
-// host key), so offering every implemented one only widens compatibility.
-var (
-	allCiphers = slices.Concat(ssh.SupportedAlgorithms().Ciphers, ssh.InsecureAlgorithms().Ciphers)
-	allMACs    = slices.Concat(ssh.SupportedAlgorithms().MACs, ssh.InsecureAlgorithms().MACs)
-)
-
 // Scan scans targets concurrently and calls each with every target's
 // result as it completes, from one goroutine at a time. It returns when all
 // are done, or ctx's error when ctx ends first; targets not started by then
@@ -433,12 +426,10 @@ addrs:
 	}
 	r.Banner = first.banner
 	r.KexInit = first.kexInit
-	if first.kexInit != nil {
-		r.Negotiated = negotiate(s.kex(), firstAlgos, first.kexInit)
-	}
+	r.Negotiated = first.negotiated
 	if first.err != nil {
-		var ne *ssh.AlgorithmNegotiationError
-		if errors.As(first.err, &ne) && ne.What == "host key" && first.kexInit != nil {
+		var ne *negotiationError
+		if errors.As(first.err, &ne) && ne.what == "host key" && first.kexInit != nil {
 			// The server has none of the requested types: not a failure
 			// of the connection, but nothing to fetch.
 			r.Errors = r.Errors[:len(r.Errors)-1]
@@ -477,8 +468,8 @@ addrs:
 			mu.Lock()
 			defer mu.Unlock()
 			if c.err != nil {
-				var ne *ssh.AlgorithmNegotiationError
-				if first.kexInit == nil && errors.As(c.err, &ne) && ne.What == "host key" {
+				var ne *negotiationError
+				if errors.As(c.err, &ne) && ne.what == "host key" {
 					r.NotOffered = append(r.NotOffered, kt)
 					return
 				}
@@ -551,13 +542,12 @@ func (s *Scanner) resolve(ctx context.Context, host string, port int) ([]string,
 
 // conn is the outcome of one connection (after retries).
 type conn struct {
-	key     *Key
-	banner  string
-	kexInit *KexInit
-	err     *Error
+	key        *Key
+	banner     string
+	kexInit    *KexInit
+	negotiated *Negotiated
+	err        *Error
 }
-
-var errGotKey = errors.New("keyscan: got the host key")
 
 // grab fetches one key from addr, retrying connections closed before the
 // banner with exponential backoff.
@@ -617,69 +607,41 @@ func (s *Scanner) attempt(ctx context.Context, addr string, kt KeyType, algos []
 	if err != nil {
 		return fail(classify(cctx, err), StageConnect, start, err)
 	}
-	tc := &tapConn{Conn: nc, max: s.maxBytes()}
-	defer tc.Close()
-	tc.SetDeadline(deadline)
+	defer nc.Close()
+	nc.SetDeadline(deadline)
 	// At the deadline or on cancellation, unblock the handshake: by the
 	// deadline in the past, and by closing the connection for dialers
 	// whose connections have no deadlines (an ssh.Client's channels).
 	stop := context.AfterFunc(cctx, func() {
-		tc.SetDeadline(time.Unix(1, 0))
-		tc.Conn.Close()
+		nc.SetDeadline(time.Unix(1, 0))
+		nc.Close()
 	})
 	defer stop()
 
-	var got ssh.PublicKey
-	var gotAlgo string
-	cfg := &ssh.ClientConfig{
-		Config: ssh.Config{
-			KeyExchanges: s.kex(),
-			Ciphers:      allCiphers,
-			MACs:         allMACs,
-		},
-		ClientVersion:     s.clientVersion(),
-		HostKeyAlgorithms: algos,
-		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			got = key
-			return errGotKey
-		},
+	h := &handshake{
+		rw:            nc,
+		clientVersion: s.clientVersion(),
+		kexAlgos:      s.kex(),
+		hostKeyAlgos:  algos,
+		maxBytes:      s.maxBytes(),
 	}
-	_, _, _, err = ssh.NewClientConn(tc, addr, cfg)
+	err = h.run()
 	elapsed := time.Since(start)
-	tc.Close()
-	obs := tc.snapshot()
-	c := &conn{banner: obs.banner, kexInit: obs.kexInit}
-	stage := StageKex
-	if obs.banner == "" {
-		stage = StageBanner
-	}
-	if !errors.Is(err, errGotKey) || got == nil {
-		if err == nil {
-			err = errors.New("handshake ended without a host key")
+	nc.Close()
+	c := &conn{banner: h.banner, kexInit: h.kexInit, negotiated: h.negotiated}
+	if err != nil {
+		stage := StageKex
+		if h.banner == "" {
+			stage = StageBanner
 		}
-		kind := classify(cctx, err)
-		if obs.err != nil && kind != Canceled {
-			kind, err = Protocol, obs.err
-		}
-		c.err = &Error{Kind: kind, Stage: stage, Addr: addr, KeyType: kt, Elapsed: elapsed, Err: err}
+		c.err = &Error{Kind: classify(cctx, err), Stage: stage, Addr: addr, KeyType: kt, Elapsed: elapsed, Err: err}
 		return c
 	}
-	// The negotiated host-key algorithm: the first of ours the server
-	// offers (x/crypto does not tell the callback).
-	gotAlgo = algos[0]
-	if obs.kexInit != nil {
-		gotAlgo = firstCommon(algos, obs.kexInit.HostKeyAlgorithms)
-	}
-	if gotAlgo == "" {
-		gotAlgo = got.Type()
-	}
-	k := &Key{Algorithm: gotAlgo, Key: got, Addr: addr, Banner: obs.banner, Duration: elapsed}
-	k.Type, _ = KeyTypeOf(gotAlgo)
-	if cert, ok := got.(*ssh.Certificate); ok {
+	k := &Key{Algorithm: h.algo, Key: h.key, Addr: addr, Banner: h.banner, Duration: elapsed,
+		KeyExchange: h.negotiated.KeyExchange}
+	k.Type, _ = KeyTypeOf(h.algo)
+	if cert, ok := h.key.(*ssh.Certificate); ok {
 		k.Cert = cert
-	}
-	if obs.kexInit != nil {
-		k.KeyExchange = firstCommon(s.kex(), obs.kexInit.KeyExchanges)
 	}
 	c.key = k
 	return c
@@ -695,104 +657,6 @@ func firstCommon(ours, theirs []string) string {
 		}
 	}
 	return ""
-}
-
-func negotiate(kex, hostKey []string, k *KexInit) *Negotiated {
-	n := &Negotiated{
-		KeyExchange:        firstCommon(kex, k.KeyExchanges),
-		HostKey:            firstCommon(hostKey, k.HostKeyAlgorithms),
-		CipherClientServer: firstCommon(allCiphers, k.CiphersClientServer),
-		CipherServerClient: firstCommon(allCiphers, k.CiphersServerClient),
-		CompressionCS:      firstCommon([]string{"none"}, k.CompressionClientServer),
-		CompressionSC:      firstCommon([]string{"none"}, k.CompressionServerClient),
-	}
-	if !isAEAD(n.CipherClientServer) {
-		n.MACClientServer = firstCommon(allMACs, k.MACsClientServer)
-	}
-	if !isAEAD(n.CipherServerClient) {
-		n.MACServerClient = firstCommon(allMACs, k.MACsServerClient)
-	}
-	return n
-}
-
-func isAEAD(cipher string) bool {
-	switch cipher {
-	case ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305:
-		return true
-	}
-	return false
-}
-
-// tapConn watches what the server sends (see observer) and bounds it.
-type tapConn struct {
-	net.Conn
-	max int
-
-	// buf holds bytes read ahead into space; only the reading goroutine
-	// touches them.
-	buf   []byte
-	space [4096]byte
-
-	mu   sync.Mutex
-	read int
-	obs  observer
-	err  error
-}
-
-func (c *tapConn) Read(p []byte) (int, error) {
-	// x/crypto reads the identification line one byte at a time; serve
-	// small reads from a buffer so that the banner and KEXINIT cost one
-	// system call, not a hundred.
-	if len(c.buf) > 0 {
-		n := copy(p, c.buf)
-		c.buf = c.buf[n:]
-		return n, nil
-	}
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		return 0, c.err
-	}
-	c.mu.Unlock()
-	dst := p
-	if len(p) < len(c.space) {
-		dst = c.space[:]
-	}
-	n, err := c.Conn.Read(dst)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.read += n
-	if n > 0 && c.obs.state < 2 {
-		if perr := c.obs.feed(dst[:n]); perr != nil {
-			c.err = &protocolError{perr}
-			return 0, c.err
-		}
-	}
-	if c.read > c.max {
-		c.err = &protocolError{fmt.Errorf("server sent more than %d bytes", c.max)}
-		return 0, c.err
-	}
-	if len(p) < len(c.space) {
-		m := copy(p, dst[:n])
-		c.buf = dst[m:n]
-		n = m
-		if len(c.buf) > 0 {
-			err = nil // delivered with the rest of the buffer
-		}
-	}
-	return n, err
-}
-
-type observed struct {
-	banner  string
-	kexInit *KexInit
-	err     error
-}
-
-func (c *tapConn) snapshot() observed {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return observed{banner: c.obs.banner, kexInit: c.obs.kexInit, err: c.err}
 }
 
 // hostLimiter bounds connections per address.

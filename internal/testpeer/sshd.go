@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/hostkeys/hostkeys/fingerprint"
 	"io"
 	"net"
 	"os"
@@ -116,7 +117,8 @@ func readPub(tb testing.TB, path string) ssh.PublicKey {
 	if err != nil {
 		tb.Fatalf("testpeer: %v", err)
 	}
-	k, _, _, _, err := ssh.ParseAuthorizedKey(b)
+	// fingerprint parses every type OpenSSH does, ssh-dss included.
+	k, _, err := fingerprint.ParseKeyText(strings.TrimSpace(string(b)))
 	if err != nil {
 		tb.Fatalf("testpeer: %s: %v", path, err)
 	}
@@ -162,60 +164,60 @@ func StartSSHD(tb testing.TB, opts ServerOptions) *SSHServer {
 		LogFile: filepath.Join(dir, "sshd.log")}
 
 	var cfg []string
-	keygenMu.Lock()
-	if opts.Certificates {
-		s.CAFile = filepath.Join(dir, "ca.pub")
-		genKey(tb, keygen, "ed25519", 0, filepath.Join(dir, "ca"))
-		s.CA = readPub(tb, s.CAFile)
-	}
-	for _, typ := range keyTypes(&opts) {
-		path := filepath.Join(dir, "host_"+typ)
-		genKey(tb, keygen, typ, opts.RSABits, path)
-		s.Keys = append(s.Keys, readPub(tb, path+".pub"))
-		s.KeyFiles = append(s.KeyFiles, path+".pub")
-		cfg = append(cfg, "HostKey "+path)
+	// Under the lock, so that parallel tests do not run ssh-keygen all at
+	// once; a Fatalf unwinds through the deferred Unlock.
+	func() {
+		keygenMu.Lock()
+		defer keygenMu.Unlock()
 		if opts.Certificates {
-			principals := opts.Principals
-			if principals == nil {
-				principals = []string{"localhost", "127.0.0.1"}
+			s.CAFile = filepath.Join(dir, "ca.pub")
+			genKey(tb, keygen, "ed25519", 0, filepath.Join(dir, "ca"))
+			s.CA = readPub(tb, s.CAFile)
+		}
+		for _, typ := range keyTypes(&opts) {
+			path := filepath.Join(dir, "host_"+typ)
+			genKey(tb, keygen, typ, opts.RSABits, path)
+			s.Keys = append(s.Keys, readPub(tb, path+".pub"))
+			s.KeyFiles = append(s.KeyFiles, path+".pub")
+			cfg = append(cfg, "HostKey "+path)
+			if opts.Certificates {
+				principals := opts.Principals
+				if principals == nil {
+					principals = []string{"localhost", "127.0.0.1"}
+				}
+				args := []string{"-q", "-s", filepath.Join(dir, "ca"), "-I", "testpeer-" + typ, "-h",
+					"-n", strings.Join(principals, ","), "-V", "-1d:+30d", path + ".pub"}
+				if out, err := exec.Command(keygen, args...).CombinedOutput(); err != nil {
+					tb.Fatalf("testpeer: ssh-keygen %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+				cert, ok := readPub(tb, path+"-cert.pub").(*ssh.Certificate)
+				if !ok {
+					tb.Fatalf("testpeer: %s-cert.pub is not a certificate", path)
+				}
+				s.Certs = append(s.Certs, cert)
+				cfg = append(cfg, "HostCertificate "+path+"-cert.pub")
 			}
-			args := []string{"-q", "-s", filepath.Join(dir, "ca"), "-I", "testpeer-" + typ, "-h",
-				"-n", strings.Join(principals, ","), "-V", "-1d:+30d", path + ".pub"}
-			if out, err := exec.Command(keygen, args...).CombinedOutput(); err != nil {
-				keygenMu.Unlock()
-				tb.Fatalf("testpeer: ssh-keygen %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if opts.Login {
+			u, err := user.Current()
+			if err != nil {
+				tb.Fatalf("testpeer: %v", err)
 			}
-			cert, ok := readPub(tb, path+"-cert.pub").(*ssh.Certificate)
-			if !ok {
-				keygenMu.Unlock()
-				tb.Fatalf("testpeer: %s-cert.pub is not a certificate", path)
+			s.User = u.Username
+			s.UserKeyFile = filepath.Join(dir, "user_ed25519")
+			genKey(tb, keygen, "ed25519", 0, s.UserKeyFile)
+			priv, err := os.ReadFile(s.UserKeyFile)
+			if err == nil {
+				s.UserKey, err = ssh.ParsePrivateKey(priv)
 			}
-			s.Certs = append(s.Certs, cert)
-			cfg = append(cfg, "HostCertificate "+path+"-cert.pub")
+			if err == nil {
+				err = os.Rename(s.UserKeyFile+".pub", filepath.Join(dir, "authorized_keys"))
+			}
+			if err != nil {
+				tb.Fatalf("testpeer: user key: %v", err)
+			}
 		}
-	}
-	if opts.Login {
-		u, err := user.Current()
-		if err != nil {
-			keygenMu.Unlock()
-			tb.Fatalf("testpeer: %v", err)
-		}
-		s.User = u.Username
-		s.UserKeyFile = filepath.Join(dir, "user_ed25519")
-		genKey(tb, keygen, "ed25519", 0, s.UserKeyFile)
-		priv, err := os.ReadFile(s.UserKeyFile)
-		if err == nil {
-			s.UserKey, err = ssh.ParsePrivateKey(priv)
-		}
-		if err == nil {
-			err = os.Rename(s.UserKeyFile+".pub", filepath.Join(dir, "authorized_keys"))
-		}
-		if err != nil {
-			keygenMu.Unlock()
-			tb.Fatalf("testpeer: user key: %v", err)
-		}
-	}
-	keygenMu.Unlock()
+	}()
 
 	logLevel := opts.LogLevel
 	if logLevel == "" {
