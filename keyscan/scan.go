@@ -72,7 +72,9 @@ type Scanner struct {
 
 	// KeyExchanges is the key-exchange proposal; nil means
 	// [DefaultKeyExchanges], plus [LegacyKeyExchanges] when
-	// LegacyKeyExchanges is set.
+	// LegacyKeyExchanges is set. Each name must be one of
+	// [SupportedKeyExchanges]; a scan with another fails at once, without
+	// connecting.
 	KeyExchanges []string
 
 	// LegacyKeyExchanges adds the SHA-1 Diffie-Hellman groups at the end of
@@ -104,7 +106,14 @@ var DefaultKeyExchanges = []string{
 	ssh.KeyExchangeECDHP521,
 	ssh.KeyExchangeDHGEXSHA256,
 	ssh.KeyExchangeDH16SHA512,
+	"diffie-hellman-group18-sha512",
 	ssh.KeyExchangeDH14SHA256,
+}
+
+// SupportedKeyExchanges returns the names of the key exchanges the scanner
+// implements, in the default order, the legacy SHA-1 ones last.
+func SupportedKeyExchanges() []string {
+	return slices.Concat(DefaultKeyExchanges, LegacyKeyExchanges)
 }
 
 // LegacyKeyExchanges are the SHA-1 groups added by
@@ -362,6 +371,13 @@ func (s *Scanner) ScanTarget(ctx context.Context, t Target) *Result {
 		r.Errors = append(r.Errors, &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: t.String(),
 			Err: errors.New("no key type requested")})
 		return r
+	}
+	for _, k := range s.kex() {
+		if _, ok := kexMethods[k]; !ok && !isKexExtension(k) {
+			r.Errors = append(r.Errors, &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: t.String(),
+				Err: fmt.Errorf("key exchange %q is not implemented (see keyscan.SupportedKeyExchanges)", k)})
+			return r
+		}
 	}
 
 	// Find an address that answers, fetching the first key.

@@ -185,3 +185,19 @@ func FuzzHandshake(f *testing.F) {
 		}
 	})
 }
+
+// TestSupportedKeyExchanges: what is advertised as supported is exactly
+// what is implemented, and a proposal with anything else fails without a
+// connection.
+func TestSupportedKeyExchanges(t *testing.T) {
+	var impl []string
+	for k := range kexMethods {
+		impl = append(impl, k)
+	}
+	assert.ElementsMatch(t, impl, SupportedKeyExchanges())
+	r := (&Scanner{KeyExchanges: []string{"curve25519-sha256", "sntrup761x25519-sha512@openssh.com"}}).
+		ScanTarget(t.Context(), Target{Hosts: []string{"127.0.0.1"}, Port: 1})
+	require.Len(t, r.Errors, 1)
+	assert.ErrorIs(t, r.Err(), NoCommonAlgorithm)
+	assert.ErrorContains(t, r.Err(), `"sntrup761x25519-sha512@openssh.com" is not implemented`)
+}
