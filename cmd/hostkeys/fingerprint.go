@@ -119,7 +119,7 @@ func runFingerprint(e *env, args []string) int {
 		for _, s := range res.Skipped {
 			e.warnf("%s:%d: skipped: %s", s.File, s.Line, s.Reason)
 		}
-		if len(res.Keys) == 0 {
+		if res.Count == 0 {
 			e.errorf("%s is not a public key file.", displayName(name))
 			status = 255
 		}

@@ -8,14 +8,14 @@ import (
 )
 
 // BenchmarkListFile lists the file named by $HOSTKEYS_BENCH_FILE (made by
-// go run ./bench/genkh), as hostkeys fingerprint -f does: ListResult.Keys
-// filled.
+// go run ./bench/genkh), as hostkeys fingerprint -f does: no OnKey, only
+// the number of keys is kept.
 func BenchmarkListFile(b *testing.B) {
 	benchmarkList(b, ListOptions{})
 }
 
-// BenchmarkListFileStream is BenchmarkListFile with keys streamed to
-// OnKey: only their number is kept.
+// BenchmarkListFileStream is BenchmarkListFile with each key passed to
+// an OnKey callback.
 func BenchmarkListFileStream(b *testing.B) {
 	benchmarkList(b, ListOptions{OnKey: func(Listed) {}})
 }

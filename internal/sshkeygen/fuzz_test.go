@@ -17,7 +17,9 @@ func FuzzList(f *testing.F) {
 	f.Add("@cert-authority * "+fuzzKey+"\n#\n \t\n", true)
 	f.Fuzz(func(t *testing.T, in string, visual bool) {
 		var out bytes.Buffer
-		res, err := List(&out, strings.NewReader(in), "f", ListOptions{Visual: visual, Escaper: &Escaper{UTF8: true}})
+		var keys []Listed
+		res, err := List(&out, strings.NewReader(in), "f", ListOptions{Visual: visual, Escaper: &Escaper{UTF8: true},
+			OnKey: func(k Listed) { keys = append(keys, k) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,8 +42,13 @@ func FuzzList(f *testing.F) {
 		if got := strings.Count(out.String(), "\n"); got != per*res.Count {
 			t.Fatalf("%d lines for %d keys:\n%s", got, res.Count, out.String())
 		}
-		if len(res.Keys) != res.Count {
-			t.Fatalf("%d keys in Keys, Count %d", len(res.Keys), res.Count)
+		if len(keys) != res.Count {
+			t.Fatalf("OnKey saw %d keys, Count %d", len(keys), res.Count)
+		}
+		for i := 1; i < len(keys); i++ {
+			if keys[i].Line <= keys[i-1].Line {
+				t.Fatalf("keys out of line order: %v", keys)
+			}
 		}
 	})
 }

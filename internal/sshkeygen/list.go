@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/internal/sshkey"
@@ -29,12 +30,13 @@ type ListOptions struct {
 	Visual  bool             // -v: print the randomart after each key
 	Escaper *Escaper         // how comments are escaped; nil means the C locale
 	// OnKey, if set, is called with each key as it is listed (its output
-	// may still be in List's buffer), and ListResult.Keys is left empty,
-	// so that memory does not grow with the number of keys.
+	// may still be in List's buffer). List keeps only their number
+	// (ListResult.Count), so that memory does not grow with the number of
+	// keys.
 	OnKey func(Listed)
 }
 
-// Listed is one key that List printed.
+// Listed is one key that List printed, as passed to ListOptions.OnKey.
 type Listed struct {
 	Line int
 	// Undefined is set when ssh-keygen's output for this key depends on
@@ -44,12 +46,8 @@ type Listed struct {
 
 // ListResult is what List saw in a file.
 type ListResult struct {
-	// Count is the number of keys listed.
+	// Count is the number of keys listed (ListOptions.OnKey sees each).
 	Count int
-	// Keys are the keys listed, one entry each, when ListOptions.OnKey is
-	// nil. Callers that need only their number should read Count: Keys is
-	// kept until cmd/hostkeys does.
-	Keys []Listed
 	// Skipped are the lines ssh-keygen passes over silently that are not
 	// blank or comments, with the reason, for the caller to report.
 	Skipped []*fingerprint.LineError
@@ -150,7 +148,8 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		if buf[cp] != 0 && buf[cp] != '#' {
 			comment = commentRef{set: true, off: cp, gen: lb.gen}
 		}
-		text := []byte("no comment")
+		d := key.describe(h, opt.Visual)
+		bw.WriteString(d.head)
 		if comment.set {
 			c := lb.cstrAt(comment)
 			if lb.undefined(comment) {
@@ -160,21 +159,18 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 					c = c[:i]
 				}
 			}
-			text = c
+			esc.escapeTo(bw, c)
+		} else {
+			// Printable ASCII: mprintf leaves it as it is.
+			bw.WriteString("no comment")
 		}
-		d := key.describe(h, opt.Visual)
-		bw.WriteString(d.head)
-		esc.escapeTo(bw, text)
 		bw.WriteString(d.tail)
 		if opt.Visual {
 			bw.WriteString(d.art)
 		}
-		k := Listed{Line: lnum, Undefined: lb.undefined(comment)}
 		res.Count++
 		if opt.OnKey != nil {
-			opt.OnKey(k)
-		} else {
-			res.Keys = append(res.Keys, k)
+			opt.OnKey(Listed{Line: lnum, Undefined: lb.undefined(comment)})
 		}
 	}
 	return res, bw.Flush()
@@ -409,7 +405,7 @@ func keyToken(text []byte) []byte {
 	for sp < len(text) && !isBlank(text[sp]) && !isEnd(text[sp]) {
 		sp++
 	}
-	if sp == 0 || sp == len(text) || isEnd(text[sp]) || !fingerprint.KnownKeyType(string(text[:sp])) {
+	if sp == 0 || sp == len(text) || isEnd(text[sp]) || !knownKeyType(text[:sp]) {
 		return nil
 	}
 	i := sp
@@ -428,6 +424,18 @@ func keyToken(text []byte) []byte {
 		}
 	}
 	return text[:end]
+}
+
+// knownKeyType is fingerprint.KnownKeyType(string(name)) without the copy,
+// which the compiler makes on the heap for names longer than 32 bytes (as
+// hashed host names are: keyToken is tried on every line's first field).
+// The string lives only during the call: KnownKeyType keeps no reference
+// to it (its map look-ups do not), and name is not written meanwhile.
+func knownKeyType(name []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	return fingerprint.KnownKeyType(unsafe.String(&name[0], len(name)))
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
