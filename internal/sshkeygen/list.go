@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/internal/sshkey"
@@ -426,16 +425,24 @@ func keyToken(text []byte) []byte {
 	return text[:end]
 }
 
-// knownKeyType is fingerprint.KnownKeyType(string(name)) without the copy,
-// which the compiler makes on the heap for names longer than 32 bytes (as
-// hashed host names are: keyToken is tried on every line's first field).
-// The string lives only during the call: KnownKeyType keeps no reference
-// to it (its map look-ups do not), and name is not written meanwhile.
+// longestTypeName is the longest key type name OpenSSH 9.x reads (with
+// webauthn-sk-ecdsa-sha2-nistp256@openssh.com, as long).
+const longestTypeName = len("sk-ecdsa-sha2-nistp256-cert-v01@openssh.com")
+
+// knownKeyType is fingerprint.KnownKeyType for a byte slice, without a
+// copy for the first fields that cannot be key types: every type name starts
+// with s, e, r or w and is at most longestTypeName bytes long; hashed host
+// names (|1|..., 59 bytes, too long for the compiler's stack copy) are not.
+// The other conversions do not escape and stay on the stack up to 32 bytes.
 func knownKeyType(name []byte) bool {
-	if len(name) == 0 {
+	if len(name) == 0 || len(name) > longestTypeName {
 		return false
 	}
-	return fingerprint.KnownKeyType(unsafe.String(&name[0], len(name)))
+	switch name[0] {
+	case 's', 'e', 'r', 'w':
+		return fingerprint.KnownKeyType(string(name))
+	}
+	return false
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
