@@ -423,7 +423,7 @@ func (h *handshake) verify(hostKey, sigBlob, hashed []byte) error {
 	if want := signatureFormat(algo); sig.Format != want {
 		return protocolErrorf("host key signature is %q where %q was negotiated", sig.Format, want)
 	}
-	if err := key.Verify(hashed, sig); err != nil {
+	if err := verifyHostSignature(key, hashed, sig); err != nil {
 		return protocolErrorf("host key signature does not verify: %v", err)
 	}
 	h.key, h.algo = key, algo
