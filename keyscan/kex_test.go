@@ -171,3 +171,30 @@ func runKeyscan(t *testing.T, bin string, args ...string) []string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestLongServerVersion: an identification line longer than RFC 4253's 255
+// bytes is reported cut, but hashed whole, as the server hashes it.
+func TestLongServerVersion(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, err := ssh.NewSignerFromKey(priv)
+	require.NoError(t, err)
+	version := "SSH-2.0-" + strings.Repeat("v", 300)
+	cfg := &ssh.ServerConfig{NoClientAuth: true, ServerVersion: version}
+	cfg.AddHostKey(signer)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); ssh.NewServerConn(c, cfg) }()
+		}
+	}()
+	h, err := exchangeWith(t, l.Addr().String(), ssh.KeyExchangeCurve25519, ssh.KeyAlgoED25519)
+	require.NoError(t, err)
+	assert.Equal(t, version[:255], h.banner)
+	assert.Equal(t, signer.PublicKey().Marshal(), h.key.Marshal())
+}

@@ -44,8 +44,8 @@ const maxPacket = 64 << 10
 // line (RFC 4253 allows other lines first).
 const maxPreBanner = 64 << 10
 
-// maxSkipped bounds the IGNORE, DEBUG and UNIMPLEMENTED messages a server may
-// send between the ones the exchange waits for.
+// maxSkipped bounds the IGNORE and DEBUG messages a server may send between
+// the ones the exchange waits for.
 const maxSkipped = 64
 
 // Ciphers, MACs and compression the client proposes. They are never used
@@ -116,7 +116,8 @@ type handshake struct {
 	read int
 
 	// What was learned, also on failure.
-	banner     string
+	banner     string // the identification line, at most 255 bytes, for reports
+	version    []byte // the whole identification line, for the exchange hash
 	serverInit []byte // the server's KEXINIT payload
 	kexInit    *KexInit
 	negotiated *Negotiated
@@ -272,7 +273,8 @@ func (h *handshake) readBanner() error {
 			continue
 		}
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) > 255 {
+		h.version = bytes.Clone(line)
+		if len(line) > 255 { // RFC 4253's limit, which some servers pass
 			line = line[:255]
 		}
 		h.banner = string(line)
@@ -309,8 +311,9 @@ func (h *handshake) readPacket() ([]byte, error) {
 	return p[1 : len(p)-pad], nil
 }
 
-// readMessage returns the next message that is not IGNORE, DEBUG or
-// UNIMPLEMENTED; a DISCONNECT becomes an error.
+// readMessage returns the next message that is not IGNORE or DEBUG; a
+// DISCONNECT or an UNIMPLEMENTED (the server rejects what was sent) becomes
+// an error.
 func (h *handshake) readMessage() ([]byte, error) {
 	for range maxSkipped {
 		p, err := h.readPacket()
@@ -318,8 +321,11 @@ func (h *handshake) readMessage() ([]byte, error) {
 			return nil, err
 		}
 		switch p[0] {
-		case msgIgnore, msgDebug, msgUnimplemented:
+		case msgIgnore, msgDebug:
 			continue
+		case msgUnimplemented:
+			seq, _ := wire.NewReader(p[1:]).Uint32()
+			return nil, protocolErrorf("server rejected our packet %d as unimplemented", seq)
 		case msgDisconnect:
 			r := wire.NewReader(p[1:])
 			code, _ := r.Uint32()
@@ -328,7 +334,7 @@ func (h *handshake) readMessage() ([]byte, error) {
 		}
 		return p, nil
 	}
-	return nil, protocolErrorf("more than %d IGNORE, DEBUG or UNIMPLEMENTED messages", maxSkipped)
+	return nil, protocolErrorf("more than %d IGNORE or DEBUG messages in a row", maxSkipped)
 }
 
 // expect reads the next message and checks its number.
@@ -390,7 +396,7 @@ func (h *handshake) negotiate(k *KexInit) (*Negotiated, error) {
 func (h *handshake) exchangeHashPrefix(clientInit, hostKey []byte) []byte {
 	b := make([]byte, 0, 2048+len(hostKey))
 	b = wire.AppendString(b, []byte(h.clientVersion))
-	b = wire.AppendString(b, []byte(h.banner))
+	b = wire.AppendString(b, h.version)
 	b = wire.AppendString(b, clientInit)
 	b = wire.AppendString(b, h.serverInit)
 	return wire.AppendString(b, hostKey)

@@ -79,6 +79,8 @@ func TestHandshakeBadStreams(t *testing.T) {
 			"bye"...))...), Closed, `reason 2: "bye"`},
 		"not KEXINIT":    {append(bytes.Clone(banner), packet([]byte{21})...), Protocol, "where KEXINIT (20) was expected"},
 		"no common host": {append(bytes.Clone(banner), packet(kexInitPayload("ssh-rsa"))...), NoCommonAlgorithm, "no common host key"},
+		"unimplemented": {append(append(bytes.Clone(banner), packet(kexInitPayload("ssh-ed25519"))...),
+			packet([]byte{msgUnimplemented, 0, 0, 0, 1})...), Protocol, "rejected our packet 1"},
 		"ignore flood":   {append(bytes.Clone(banner), bytes.Repeat(packet([]byte{msgIgnore}), maxSkipped+1)...), Protocol, "IGNORE"},
 		"wrong reply": {append(append(bytes.Clone(banner), packet(kexInitPayload("ssh-ed25519"))...),
 			packet([]byte{msgKexGexReply})...), Protocol, "where KEX_ECDH_REPLY (31) was expected"},
