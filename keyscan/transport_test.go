@@ -81,7 +81,7 @@ func TestHandshakeBadStreams(t *testing.T) {
 		"no common host": {append(bytes.Clone(banner), packet(kexInitPayload("ssh-rsa"))...), NoCommonAlgorithm, "no common host key"},
 		"unimplemented": {append(append(bytes.Clone(banner), packet(kexInitPayload("ssh-ed25519"))...),
 			packet([]byte{msgUnimplemented, 0, 0, 0, 1})...), Protocol, "rejected our packet 1"},
-		"ignore flood":   {append(bytes.Clone(banner), bytes.Repeat(packet([]byte{msgIgnore}), maxSkipped+1)...), Protocol, "IGNORE"},
+		"ignore flood": {append(bytes.Clone(banner), bytes.Repeat(packet([]byte{msgIgnore}), maxSkipped+1)...), Protocol, "IGNORE"},
 		"wrong reply": {append(append(bytes.Clone(banner), packet(kexInitPayload("ssh-ed25519"))...),
 			packet([]byte{msgKexGexReply})...), Protocol, "where KEX_ECDH_REPLY (31) was expected"},
 		"garbage reply": {append(append(bytes.Clone(banner), packet(kexInitPayload("ssh-ed25519"))...),
