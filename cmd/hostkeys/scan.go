@@ -29,7 +29,8 @@ func init() {
 
 const scanUsage = `usage: hostkeys scan [-46cDHqv] [-f FILE] [-O hashalg=sha1|sha256] [-p PORT]
                     [-T TIMEOUT] [-t TYPES] [-j N] [--per-host N] [--legacy-kex]
-                    [--socks5 HOST:PORT] [--json] [HOST...]
+                    [--socks5 HOST:PORT] [-J [USER@]HOST[:PORT][,...]]
+                    [-i FILE]... [--jump-known-hosts FILE]... [--json] [HOST...]
 
 Fetches the host keys of each HOST, as ssh-keyscan does, and prints them in
 ssh-keyscan's known_hosts form on standard output. Every key is verified:
@@ -60,10 +61,25 @@ names printed).
   --socks5 HOST:PORT
                 connect through this SOCKS5 proxy (ssh -D, Tor, ...); host
                 names are resolved by the proxy
+  -J [USER@]HOST[:PORT][,[USER@]HOST[:PORT]...]
+                connect through these SSH jump hosts, in order, as ssh -J
+                does; host names are resolved by the last one. A jump
+                host's key must be in known_hosts (never trusted on first
+                use); USER defaults to yours. Each hop must connect, prove
+                its key and log you in within -T
+  -i FILE       a private key for the jump hosts (repeatable; unencrypted:
+                put an encrypted one in ssh-agent). The agent's keys
+                (SSH_AUTH_SOCK) are offered first; without -i, ssh's
+                default ~/.ssh/id_* files after them
+  --jump-known-hosts FILE
+                known_hosts for the jump hosts (repeatable; default
+                ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts, and their
+                "2" variants, as ssh)
   --json        one JSON object per target, one per line
 
-Exit status: 0 if any key was found, 1 if none, 2 on usage errors, 255 on
-an unsupported -O option or hash algorithm (as ssh-keyscan 9.3+).
+Exit status: 0 if any key was found, 1 if none or a jump host failed, 2 on
+usage errors, 255 on an unsupported -O option or hash algorithm (as
+ssh-keyscan 9.3+).
 `
 
 // scanFlags is the parsed command line.
@@ -82,6 +98,9 @@ type scanFlags struct {
 	perHost     int
 	legacyKex   bool
 	socks5      string // proxy address, or empty
+	jump        []jumpHop
+	identities  []string // -i
+	jumpKnown   []string // --jump-known-hosts
 	json        bool
 	hosts       []string
 }
@@ -134,6 +153,16 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 				case "help":
 					return nil, errHelp
 				}
+			case "jump-known-hosts":
+				if !hasVal {
+					if val, err = value("--jump-known-hosts", args, &i, ""); err != nil {
+						return nil, err
+					}
+				}
+				if val == "" {
+					return nil, errors.New("option --jump-known-hosts needs a file name")
+				}
+				f.jumpKnown = append(f.jumpKnown, val)
 			case "socks5":
 				if !hasVal {
 					if val, err = value("--socks5", args, &i, ""); err != nil {
@@ -179,7 +208,7 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 				f.verbose++
 			case 'h':
 				return nil, errHelp
-			case 'f', 'p', 'T', 't', 'j', 'O':
+			case 'f', 'p', 'T', 't', 'j', 'O', 'J', 'i':
 				if v, err = value("-"+string(c), args, &i, rest); err != nil {
 					return nil, err
 				}
@@ -196,6 +225,16 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 					f.jobs, err = intValue("-j", v, 1, 100000)
 				case 'O':
 					f.hashalg, err = parseScanOption(v)
+				case 'J':
+					if f.jump != nil {
+						return nil, errors.New("only one -J option is allowed: separate the jump hosts with commas")
+					}
+					f.jump, err = parseJumpHosts(v)
+				case 'i':
+					if v == "" {
+						return nil, errors.New("option -i needs a file name")
+					}
+					f.identities = append(f.identities, v)
 				}
 				if err != nil {
 					return nil, err
@@ -205,6 +244,14 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 				return nil, fmt.Errorf("unknown option -%c", c)
 			}
 		}
+	}
+	switch {
+	case f.jump != nil && f.socks5 != "":
+		return nil, errors.New("-J and --socks5 cannot be combined")
+	case f.jump == nil && f.identities != nil:
+		return nil, errors.New("-i is for the jump hosts of -J")
+	case f.jump == nil && f.jumpKnown != nil:
+		return nil, errors.New("--jump-known-hosts is for the jump hosts of -J")
 	}
 	return f, nil
 }
@@ -373,6 +420,37 @@ func runScan(e *env, args []string) int {
 	if f.socks5 != "" {
 		s.Dial = keyscan.SOCKS5Dialer(f.socks5, nil)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if f.jump != nil {
+		network := f.network
+		if network == "" {
+			network = "tcp"
+		}
+		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: f.jump, identities: f.identities,
+			knownHosts: f.jumpKnown, timeout: f.timeout, network: network, verbose: f.verbose > 0})
+		var se *jumpSetupError
+		var je *jumpError
+		switch {
+		case errors.As(err, &se):
+			e.errorf("scan: %s", se.msg)
+			if se.hint != "" {
+				e.hintf("%s", se.hint)
+			}
+			return exitUsage
+		case errors.As(err, &je):
+			e.errorf("%s", je)
+			for _, h := range je.hints {
+				e.hintf("%s", h)
+			}
+			return exitFindings
+		case err != nil:
+			e.errorf("scan: %v", err)
+			return exitFindings
+		}
+		defer chain.Close()
+		s.Dial = chain.DialContext
+	}
 	// A scan waits on the network; its client-side crypto is well under a
 	// millisecond per key. One P saves cross-thread wake-ups: about a tenth
 	// of the client CPU in bench/keyscan.sh. GOMAXPROCS in the environment
@@ -380,8 +458,6 @@ func runScan(e *env, args []string) int {
 	if e.getenv("GOMAXPROCS") == "" {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 
 	p := newProgress(e.stderr, len(targets))
 	found := false
