@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Kind classifies a failure. Kinds are errors themselves, so that
@@ -138,6 +141,7 @@ func classify(ctx context.Context, err error) Kind {
 	var ne *negotiationError
 	var dnsErr *net.DNSError
 	var addrErr *net.AddrError
+	var chErr *ssh.OpenChannelError
 	switch {
 	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errDeadline):
 		return Canceled
@@ -159,6 +163,27 @@ func classify(ctx context.Context, err error) Kind {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
 		return Closed
+	case errors.As(err, &chErr):
+		return channelOpenKind(chErr)
+	}
+	return Protocol
+}
+
+// channelOpenKind classifies a jump host's refusal to open a direct-tcpip
+// channel. OpenSSH's sshd answers "connect failed" with the text of the
+// connect(2) or getaddrinfo(3) error it got, which is all there is to go on.
+func channelOpenKind(e *ssh.OpenChannelError) Kind {
+	m := strings.ToLower(e.Message)
+	switch {
+	case strings.Contains(m, "connection refused"):
+		return Refused
+	case strings.Contains(m, "no route to host"), strings.Contains(m, "unreachable"):
+		return Unreachable
+	case strings.Contains(m, "timed out"):
+		return Timeout
+	case strings.Contains(m, "name or service not known"), strings.Contains(m, "no address associated"),
+		strings.Contains(m, "nodename nor servname"):
+		return Unresolved
 	}
 	return Protocol
 }

@@ -96,6 +96,12 @@ func TestJumpHost(t *testing.T) {
 	r = s.ScanTarget(context.Background(), Target{Hosts: []string{"127.0.0.1"}, Port: l.Addr().(*net.TCPAddr).Port})
 	assert.Less(t, time.Since(start), 3*time.Second)
 	assert.True(t, errors.Is(r.Err(), Timeout), "%v", r.Err())
+
+	// Nothing listens behind the jump host: refused, as a direct scan says,
+	// not a protocol error.
+	s = &Scanner{Timeout: 5 * time.Second, Dial: client.DialContext}
+	r = s.ScanTarget(context.Background(), Target{Hosts: []string{"127.0.0.1"}, Port: testpeer.FreePort(t)})
+	assert.True(t, errors.Is(r.Err(), Refused), "%v", r.Err())
 }
 
 // acceptAndHold accepts connections and never answers, until l closes.
