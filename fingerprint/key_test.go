@@ -105,6 +105,8 @@ func TestParsePublicKeyRejects(t *testing.T) {
 		{"ecdsa wrong curve", "does not match", blobOf([]byte("ecdsa-sha2-nistp256"), []byte("nistp384"), []byte{4})},
 		{"ecdsa off curve", "not on the curve", blobOf([]byte("ecdsa-sha2-nistp256"), []byte("nistp256"), append([]byte{4}, bytes.Repeat([]byte{7}, 64)...))},
 		{"ecdsa compressed", "uncompressed", blobOf([]byte("ecdsa-sha2-nistp256"), []byte("nistp256"), append([]byte{2}, bytes.Repeat([]byte{7}, 32)...))},
+		{"ecdsa short name", "names no curve", blobOf([]byte("ECDSA"), []byte("nistp256"), []byte{4})},
+		{"ecdsa-sk short name", "names no curve", blobOf([]byte("ecdsa-sk"), []byte("nistp256"), []byte{4})},
 		{"ed448 short", "57 bytes", blobOf([]byte("ssh-ed448"), make([]byte, 32))},
 		{"cert truncated", "truncated", blobOf([]byte(ssh.CertAlgoED25519v01), []byte("nonce"))},
 	}

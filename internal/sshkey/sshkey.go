@@ -182,6 +182,12 @@ func parseBlob(blob []byte, allowCert bool) (*Key, error) {
 	}
 	plain, isCert, ok := lookupType(name)
 	if !ok {
+		switch strings.ToUpper(name) {
+		case "ECDSA", "ECDSA-SK":
+			// sshkey_type_from_name knows the short name, but no curve
+			// follows from it: sshkey_from_blob fails.
+			return nil, keyErr(name, "the short name %q names no curve", name)
+		}
 		return parseForeign(name, blob)
 	}
 	if isCert && !allowCert {
