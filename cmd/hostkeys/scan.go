@@ -29,7 +29,7 @@ func init() {
 
 const scanUsage = `usage: hostkeys scan [-46cDHqv] [-f FILE] [-O hashalg=sha1|sha256] [-p PORT]
                     [-T TIMEOUT] [-t TYPES] [-j N] [--per-host N] [--legacy-kex]
-                    [--socks5 HOST:PORT] [-J [USER@]HOST[:PORT][,...]]
+                    [--socks5 [USER@]HOST:PORT] [-J [USER@]HOST[:PORT][,...]]
                     [-i FILE]... [--jump-known-hosts FILE]... [--json] [HOST...]
 
 Fetches the host keys of each HOST, as ssh-keyscan does, and prints them in
@@ -58,9 +58,10 @@ names printed).
   -j N          connections in flight in all (default 128)
   --per-host N  connections in flight per address (default 6)
   --legacy-kex  also offer the SHA-1 Diffie-Hellman groups
-  --socks5 HOST:PORT
+  --socks5 [USER@]HOST:PORT
                 connect through this SOCKS5 proxy (ssh -D, Tor, ...); host
-                names are resolved by the proxy
+                names are resolved by the proxy. With USER, the password
+                is read from $HOSTKEYS_SOCKS5_PASSWORD (RFC 1929)
   -J [USER@]HOST[:PORT][,[USER@]HOST[:PORT]...]
                 connect through these SSH jump hosts, in order, as ssh -J
                 does; host names are resolved by the last one. A jump
@@ -98,6 +99,7 @@ type scanFlags struct {
 	perHost     int
 	legacyKex   bool
 	socks5      string // proxy address, or empty
+	socks5User  string // user name for the proxy, or empty
 	jump        []jumpHop
 	identities  []string // -i
 	jumpKnown   []string // --jump-known-hosts
@@ -168,6 +170,12 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 					if val, err = value("--socks5", args, &i, ""); err != nil {
 						return nil, err
 					}
+				}
+				if user, addr, ok := strings.Cut(val, "@"); ok {
+					if user == "" || len(user) > 255 {
+						return nil, fmt.Errorf("bad --socks5 user %q: want 1 to 255 bytes", user)
+					}
+					f.socks5User, val = user, addr
 				}
 				if f.socks5, err = proxyAddr(val); err != nil {
 					return nil, err
@@ -257,6 +265,10 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 }
 
 var errHelp = errors.New("help requested")
+
+// socks5PasswordEnv holds the SOCKS5 proxy's password for --socks5
+// USER@HOST:PORT.
+const socks5PasswordEnv = "HOSTKEYS_SOCKS5_PASSWORD"
 
 // proxyAddr checks a --socks5 value: host:port, [IPv6]:port.
 func proxyAddr(v string) (string, error) {
@@ -418,7 +430,17 @@ func runScan(e *env, args []string) int {
 		LegacyKeyExchanges: f.legacyKex,
 	}
 	if f.socks5 != "" {
-		s.Dial = keyscan.SOCKS5Dialer(f.socks5, nil)
+		var auth *keyscan.SOCKS5Auth
+		if f.socks5User != "" {
+			// From the environment, not argv, which other users can read.
+			pw := e.getenv(socks5PasswordEnv)
+			if pw == "" || len(pw) > 255 {
+				e.errorf("--socks5 %s@%s: the proxy password is read from %s, which is empty or longer than 255 bytes", f.socks5User, f.socks5, socks5PasswordEnv)
+				return exitUsage
+			}
+			auth = &keyscan.SOCKS5Auth{User: f.socks5User, Password: pw}
+		}
+		s.Dial = keyscan.SOCKS5Dialer(f.socks5, auth)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
