@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"net"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -197,4 +198,44 @@ func TestLongServerVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, version[:255], h.banner)
 	assert.Equal(t, signer.PublicKey().Marshal(), h.key.Marshal())
+}
+
+// TestKexMethodsDropbear: against a real dropbear, every key exchange it
+// advertises succeeds with every host-key algorithm it advertises, and one
+// it does not is a clean NoCommonAlgorithm.
+func TestKexMethodsDropbear(t *testing.T) {
+	srv := testpeer.StartDropbear(t, testpeer.ServerOptions{KeyTypes: []string{"rsa", "ecdsa", "ed25519"}, RSABits: 2048})
+	// Learn what it advertises.
+	h, err := exchangeWith(t, srv.Addr, "curve25519-sha256", "ssh-ed25519")
+	require.NoError(t, err)
+	advertised := h.kexInit
+	var hostAlgos []string
+	for _, a := range advertised.HostKeyAlgorithms {
+		if kt, ok := KeyTypeOf(a); ok && kt != DSA {
+			hostAlgos = append(hostAlgos, a)
+		}
+	}
+	require.NotEmpty(t, hostAlgos)
+	keyOf := map[string]ssh.PublicKey{}
+	for _, k := range srv.Keys {
+		keyOf[k.Type()] = k
+	}
+	tried := 0
+	for _, kex := range SupportedKeyExchanges() {
+		if !slices.Contains(advertised.KeyExchanges, kex) {
+			_, err := exchangeWith(t, srv.Addr, kex, "ssh-ed25519")
+			assert.Equal(t, NoCommonAlgorithm, classify(t.Context(), err), "%s: %v", kex, err)
+			continue
+		}
+		for _, ha := range hostAlgos {
+			h, err := exchangeWith(t, srv.Addr, kex, ha)
+			if !assert.NoError(t, err, "%s with %s\n%s", kex, ha, srv.Log()) {
+				continue
+			}
+			tried++
+			assert.Equal(t, keyOf[hostKeyType(ha)].Marshal(), h.key.Marshal(), "%s with %s", kex, ha)
+		}
+	}
+	t.Logf("dropbear %s: %d exchanges over %v and %v", h.banner, tried, advertised.KeyExchanges, hostAlgos)
+	assert.GreaterOrEqual(t, tried, 6)
 }
