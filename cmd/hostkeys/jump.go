@@ -90,7 +90,7 @@ func parseJumpHop(s string) (jumpHop, error) {
 		return h, errors.New("no host")
 	}
 	if strings.HasPrefix(host, "-") || strings.ContainsFunc(host+h.user, func(r rune) bool {
-		return r <= ' ' || r == 0x7f || r == '/' || r == '\\'
+		return r <= ' ' || r == 0x7f || r == '/' || r == '\\' || r == '[' || r == ']'
 	}) {
 		return h, errors.New("invalid character")
 	}
