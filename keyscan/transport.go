@@ -18,9 +18,8 @@ import (
 // the connection ends once the signature over the exchange hash has been
 // verified, before NEWKEYS, so no cipher or MAC is ever used and the
 // transport never leaves clear text. Owning this part, rather than running
-// x/crypto's whole client handshake, saves a round trip (the identification
-// line and KEXINIT go out together), most of the allocations and two
-// goroutines per connection, and lets a scan report exactly what was
+// x/crypto's whole client handshake, saves two goroutines per connection and
+// most of the allocations, and lets a scan report exactly what was
 // negotiated and why a server was refused.
 
 // SSH message numbers used here (RFC 4250 section 4.1).
@@ -130,15 +129,19 @@ type handshake struct {
 // run performs the exchange. On error, banner, kexInit and negotiated hold
 // what was learned before it.
 func (h *handshake) run() error {
-	clientInit := h.clientKexInit()
-	out := make([]byte, 0, len(h.clientVersion)+2+len(clientInit)+32)
-	out = append(out, h.clientVersion...)
-	out = append(out, '\r', '\n')
-	out = appendPacket(out, clientInit)
-	if _, err := h.rw.Write(out); err != nil {
+	// OpenSSH's order: the identification line, then KEXINIT once the
+	// server's line has come, without waiting for its KEXINIT. RFC 4253
+	// would allow both at once, but a server that reads the client's line
+	// through a buffer it then drops would lose the KEXINIT; the server's
+	// KEXINIT is on its way meanwhile, so this costs no round trip.
+	if _, err := h.rw.Write([]byte(h.clientVersion + "\r\n")); err != nil {
 		return err
 	}
 	if err := h.readBanner(); err != nil {
+		return err
+	}
+	clientInit := h.clientKexInit()
+	if err := h.send(clientInit); err != nil {
 		return err
 	}
 	payload, err := h.readMessage()
