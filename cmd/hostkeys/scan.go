@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -562,6 +563,16 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 			e.hintf("a server that closes connections before its banner may be limiting them (sshd's MaxStartups, PerSourcePenalties); try a lower --per-host")
 		}
 	}
+	if len(r.Keys) == 0 && !f.legacyKex && r.KexInit != nil && onlyLegacyKex(r.KexInit.KeyExchanges) {
+		var kex []string
+		for _, k := range r.KexInit.KeyExchanges {
+			if !strings.HasPrefix(k, "ext-info-") && !strings.HasPrefix(k, "kex-strict-") {
+				kex = append(kex, k)
+			}
+		}
+		e.hintf("%s offers only SHA-1 key exchanges (%s); --legacy-kex accepts them, the host key's proof then resting on SHA-1",
+			hostPortLabel(r), strings.Join(kex, ","))
+	}
 	switch {
 	case len(r.Keys) == 0 && len(r.Errors) == 0:
 		e.errorf("%s", msg(r.Err()))
@@ -574,6 +585,19 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 		fmt.Fprintf(e.stderr, "hostkeys: %s: banner %q, kex %s, cipher %s, %d key(s) in %s\n",
 			hostPortLabel(r), r.Banner, n.KeyExchange, n.CipherServerClient, len(r.Keys), r.Duration.Round(time.Millisecond))
 	}
+}
+
+// onlyLegacyKex reports whether a server's key exchanges include one of
+// keyscan's legacy SHA-1 groups and none of the default ones.
+func onlyLegacyKex(offered []string) bool {
+	legacy := false
+	for _, k := range offered {
+		if slices.Contains(keyscan.DefaultKeyExchanges, k) {
+			return false
+		}
+		legacy = legacy || slices.Contains(keyscan.LegacyKeyExchanges, k)
+	}
+	return legacy
 }
 
 // msg is an error's text without the package prefix.

@@ -286,3 +286,21 @@ func TestScanSOCKS5(t *testing.T) {
 	assert.Equal(t, uniqueLines(wantErr, "# "), uniqueLines(gotErr, "# "))
 	assert.NotContains(t, gotErr, "hostkeys: error")
 }
+
+// TestScanLegacyKexHint: a server with only SHA-1 key exchanges gets a
+// hint naming --legacy-kex, which then finds its key.
+func TestScanLegacyKexHint(t *testing.T) {
+	srv := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"},
+		Config: []string{"KexAlgorithms diffie-hellman-group14-sha1"}})
+	args := []string{"-p", strconv.Itoa(srv.Port), "127.0.0.1"}
+	out, stderr, code := runHostkeys(t, append([]string{"scan"}, args...)...)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Contains(t, stderr, "no common algorithm during key exchange")
+	assert.Contains(t, stderr, "hostkeys: hint: 127.0.0.1:"+strconv.Itoa(srv.Port)+" offers only SHA-1 key exchanges (diffie-hellman-group14-sha1); --legacy-kex accepts them")
+
+	out, stderr, code = runHostkeys(t, append([]string{"scan", "--legacy-kex"}, args...)...)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "ssh-ed25519 ")
+	assert.NotContains(t, stderr, "hint")
+}
