@@ -239,3 +239,19 @@ func TestKexMethodsDropbear(t *testing.T) {
 	t.Logf("dropbear %s: %d exchanges over %v and %v", h.banner, tried, advertised.KeyExchanges, hostAlgos)
 	assert.GreaterOrEqual(t, tried, 6)
 }
+
+// TestScanDSACertificate: a DSA host certificate (an opaque key: x/crypto
+// has no DSA) is fetched and verified, as ssh-keyscan -c -t dsa prints it.
+func TestScanDSACertificate(t *testing.T) {
+	keyscanBin := testpeer.Binary(t, "ssh-keyscan", "openssh-client")
+	srv := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"dsa"}, Certificates: true,
+		Config: []string{"HostKeyAlgorithms +ssh-dss,ssh-dss-cert-v01@openssh.com"}})
+	r := (&Scanner{KeyTypes: []KeyType{DSA}, Certificates: true}).ScanTarget(t.Context(),
+		Target{Hosts: []string{"127.0.0.1"}, Port: srv.Port})
+	require.Len(t, r.Keys, 1, "%v", r.Errors)
+	k := r.Keys[0]
+	assert.Equal(t, "ssh-dss-cert-v01@openssh.com", k.Algorithm)
+	assert.Equal(t, "ssh-dss-cert-v01@openssh.com", k.Key.Type())
+	want := runKeyscan(t, keyscanBin, "-c", "-t", "dsa", "-p", itoa(srv.Port), "127.0.0.1")
+	assert.Equal(t, want, KnownHostsLines([]string{"127.0.0.1"}, srv.Port, k.Key, false))
+}

@@ -25,7 +25,7 @@ import (
 // [CertAuthorityLine] for one).
 func KnownHostsLines(names []string, port int, key ssh.PublicKey, hash bool) []string {
 	keyText := strings.TrimSuffix(string(ssh.MarshalAuthorizedKey(key)), "\n")
-	if _, ok := key.(*ssh.Certificate); ok {
+	if isCertificate(key) {
 		return []string{keyText}
 	}
 	if !hash && (port == DefaultPort || port == 0) {
@@ -40,6 +40,13 @@ func KnownHostsLines(names []string, port int, key ssh.PublicKey, hash bool) []s
 		lines = append(lines, h+" "+keyText)
 	}
 	return lines
+}
+
+// isCertificate reports whether key is a certificate, also one x/crypto
+// cannot represent (a DSA host certificate comes as a fingerprint.OpaqueKey).
+func isCertificate(key ssh.PublicKey) bool {
+	_, ok := key.(*ssh.Certificate)
+	return ok || strings.HasSuffix(key.Type(), "-cert-v01@openssh.com")
 }
 
 // hostPort is OpenSSH's put_host_port: the bare name on port 22, else

@@ -44,7 +44,8 @@ type SSHServer struct {
 	// format, in the same order as Keys.
 	KeyFiles []string
 	// Certs are its host certificates, one per key, when
-	// [ServerOptions.Certificates] was set (sshd only).
+	// [ServerOptions.Certificates] was set (sshd only); nil for a DSA
+	// key's, which x/crypto cannot represent.
 	Certs []*ssh.Certificate
 	// CA is the certificate authority's public key that signed Certs, and
 	// CAFile the path of its OpenSSH ".pub" file.
@@ -190,8 +191,9 @@ func StartSSHD(tb testing.TB, opts ServerOptions) *SSHServer {
 				if out, err := exec.Command(keygen, args...).CombinedOutput(); err != nil {
 					tb.Fatalf("testpeer: ssh-keygen %s: %v\n%s", strings.Join(args, " "), err, out)
 				}
-				cert, ok := readPub(tb, path+"-cert.pub").(*ssh.Certificate)
-				if !ok {
+				key := readPub(tb, path+"-cert.pub")
+				cert, ok := key.(*ssh.Certificate)
+				if !ok && !strings.HasSuffix(key.Type(), "-cert-v01@openssh.com") {
 					tb.Fatalf("testpeer: %s-cert.pub is not a certificate", path)
 				}
 				s.Certs = append(s.Certs, cert)
