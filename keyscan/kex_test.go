@@ -74,7 +74,7 @@ func TestKexMethodsSSHD(t *testing.T) {
 				if !assert.NoError(t, err, "%s with %s\n%s", kex, ha, srv.Log()) {
 					return
 				}
-				assert.Equal(t, ha, h.algo)
+				assert.Equal(t, ha, h.negotiated.HostKey)
 				assert.Equal(t, kex, h.negotiated.KeyExchange)
 				assert.Equal(t, keyOf[hostKeyType(ha)].Marshal(), h.key.Marshal(), "%s with %s", kex, ha)
 			}()
@@ -94,7 +94,7 @@ func TestScanDSAHostKey(t *testing.T) {
 	assert.Equal(t, DSA, r.Keys[0].Type)
 	assert.Equal(t, "ssh-dss", r.Keys[0].Algorithm)
 	assert.Equal(t, srv.Keys[0].Marshal(), r.Keys[0].Key.Marshal())
-	want := runKeyscan(t, keyscanBin, "-t", "dsa", "-p", itoa(srv.Port), "127.0.0.1")
+	want := runKeyscan(t, keyscanBin, "-t", "dsa", "-p", strconv.Itoa(srv.Port), "127.0.0.1")
 	assert.Equal(t, want, KnownHostsLines([]string{"127.0.0.1"}, srv.Port, r.Keys[0].Key, false))
 }
 
@@ -103,8 +103,7 @@ func TestScanDSAHostKey(t *testing.T) {
 // curve.
 func TestKexMethodsXCrypto(t *testing.T) {
 	var signers []ssh.Signer
-	ed, edPriv, _ := ed25519.GenerateKey(rand.Reader)
-	_ = ed
+	_, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	s, err := ssh.NewSignerFromKey(edPriv)
 	require.NoError(t, err)
 	signers = append(signers, s)
@@ -132,35 +131,31 @@ func TestKexMethodsXCrypto(t *testing.T) {
 		for _, s := range signers {
 			cfg.AddHostKey(s)
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					ssh.NewServerConn(c, cfg)
-				}()
-			}
-		}()
+		addr := serveSSH(t, cfg)
 		for _, s := range signers {
 			algos := []string{s.PublicKey().Type()}
 			if algos[0] == ssh.KeyAlgoRSA {
 				algos = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
 			}
 			for _, ha := range algos {
-				h, err := exchangeWith(t, l.Addr().String(), kex, ha)
+				h, err := exchangeWith(t, addr, kex, ha)
 				if assert.NoError(t, err, "%s with %s", kex, ha) {
 					assert.Equal(t, s.PublicKey().Marshal(), h.key.Marshal())
-					assert.Equal(t, ha, h.algo)
+					assert.Equal(t, ha, h.negotiated.HostKey)
 				}
 			}
 		}
-		l.Close()
 	}
+}
+
+// serveSSH runs x/crypto's server with cfg for every connection to a
+// listener on 127.0.0.1 (see hostile) and returns its address.
+func serveSSH(t *testing.T, cfg *ssh.ServerConfig) string {
+	port := hostile(t, func(c net.Conn) {
+		defer c.Close()
+		ssh.NewServerConn(c, cfg)
+	})
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
 // runKeyscan runs the real ssh-keyscan and returns its key lines.
@@ -171,8 +166,6 @@ func runKeyscan(t *testing.T, bin string, args ...string) []string {
 	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // TestLongServerVersion: an identification line longer than RFC 4253's 255
 // bytes is reported cut, but hashed whole, as the server hashes it.
 func TestLongServerVersion(t *testing.T) {
@@ -182,19 +175,7 @@ func TestLongServerVersion(t *testing.T) {
 	version := "SSH-2.0-" + strings.Repeat("v", 300)
 	cfg := &ssh.ServerConfig{NoClientAuth: true, ServerVersion: version}
 	cfg.AddHostKey(signer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); ssh.NewServerConn(c, cfg) }()
-		}
-	}()
-	h, err := exchangeWith(t, l.Addr().String(), ssh.KeyExchangeCurve25519, ssh.KeyAlgoED25519)
+	h, err := exchangeWith(t, serveSSH(t, cfg), ssh.KeyExchangeCurve25519, ssh.KeyAlgoED25519)
 	require.NoError(t, err)
 	assert.Equal(t, version[:255], h.banner)
 	assert.Equal(t, signer.PublicKey().Marshal(), h.key.Marshal())
@@ -252,6 +233,6 @@ func TestScanDSACertificate(t *testing.T) {
 	k := r.Keys[0]
 	assert.Equal(t, "ssh-dss-cert-v01@openssh.com", k.Algorithm)
 	assert.Equal(t, "ssh-dss-cert-v01@openssh.com", k.Key.Type())
-	want := runKeyscan(t, keyscanBin, "-c", "-t", "dsa", "-p", itoa(srv.Port), "127.0.0.1")
+	want := runKeyscan(t, keyscanBin, "-c", "-t", "dsa", "-p", strconv.Itoa(srv.Port), "127.0.0.1")
 	assert.Equal(t, want, KnownHostsLines([]string{"127.0.0.1"}, srv.Port, k.Key, false))
 }

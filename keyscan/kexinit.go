@@ -95,6 +95,18 @@ func parseNameList(b []byte) ([]string, error) {
 	return names, nil
 }
 
+// KeyExchangeMethods returns KeyExchanges without the pseudo-algorithms
+// that announce extensions (ext-info-s, kex-strict-s-v00@openssh.com).
+func (k *KexInit) KeyExchangeMethods() []string {
+	out := make([]string, 0, len(k.KeyExchanges))
+	for _, n := range k.KeyExchanges {
+		if !isKexExtension(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Pseudo-algorithms that announce extensions, not key exchanges.
 func isKexExtension(name string) bool {
 	switch name {

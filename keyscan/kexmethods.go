@@ -41,9 +41,6 @@ var kexMethods = map[string]kexMethod{
 	"diffie-hellman-group-exchange-sha1":   gexKex{crypto.SHA1},
 }
 
-// randRead fills b from crypto/rand, which never fails (Go 1.24).
-func randRead(b []byte) { rand.Read(b) }
-
 func sum(hash crypto.Hash, b []byte) []byte {
 	d := hash.New()
 	d.Write(b)
@@ -161,13 +158,12 @@ type dhKex struct {
 	hash  crypto.Hash
 }
 
-// dhExponentBits is the size of the client's secret exponent: twice the
-// security of the strongest cipher proposed, as OpenSSH's dh_gen_key
-// chooses it.
+// dhExponentBits is the size of the client's secret exponent: OpenSSH's
+// dh_gen_key takes twice the bits the negotiated cipher needs, at least
+// 2 x 256; no cipher is ever used here, so the floor is enough.
 const dhExponentBits = 512
 
-// dhSecret returns a secret exponent x and e = 2^x mod p (g is 2 in the
-// fixed groups; gexKex passes its own g).
+// dhSecret returns a secret exponent x and e = g^x mod p.
 func dhSecret(p, g *big.Int) (x, e *big.Int, err error) {
 	limit := new(big.Int).Lsh(big.NewInt(1), dhExponentBits)
 	if p.BitLen() <= dhExponentBits {
@@ -262,8 +258,6 @@ func (m gexKex) run(h *handshake, clientInit []byte) (hashed, sig, hostKey []byt
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	// The group is the server's: copy it out of the read buffer before
-	// the next read reuses it (MPInt already did: p and g are big.Ints).
 	if err := h.send(wire.AppendMPInt([]byte{msgKexGexInit}, e)); err != nil {
 		return nil, nil, nil, err
 	}

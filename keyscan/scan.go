@@ -90,9 +90,11 @@ type Scanner struct {
 	// 256 KiB (a key exchange reads about 2 KB).
 	MaxBytes int
 
-	once   sync.Once
-	global chan struct{}
-	hosts  hostLimiter
+	once    sync.Once
+	global  chan struct{}
+	hosts   hostLimiter
+	kexList []string // the key-exchange proposal, fixed at the first scan
+	kexErr  error    // a name in it that is not implemented
 }
 
 // DefaultKeyExchanges is the default key-exchange proposal, modern first.
@@ -216,6 +218,19 @@ func (s *Scanner) init() {
 		}
 		s.global = make(chan struct{}, n)
 		s.hosts.m = map[string]*hostSlot{}
+		s.kexList = s.KeyExchanges
+		if s.kexList == nil {
+			s.kexList = slices.Clone(DefaultKeyExchanges)
+			if s.LegacyKeyExchanges {
+				s.kexList = append(s.kexList, LegacyKeyExchanges...)
+			}
+		}
+		for _, k := range s.kexList {
+			if _, ok := kexMethods[k]; !ok && !isKexExtension(k) {
+				s.kexErr = fmt.Errorf("key exchange %q is not implemented (see keyscan.SupportedKeyExchanges)", k)
+				break
+			}
+		}
 	})
 }
 
@@ -269,17 +284,6 @@ func (s *Scanner) keyTypes() []KeyType {
 		return s.KeyTypes
 	}
 	return DefaultKeyTypes
-}
-
-func (s *Scanner) kex() []string {
-	if s.KeyExchanges != nil {
-		return s.KeyExchanges
-	}
-	k := slices.Clone(DefaultKeyExchanges)
-	if s.LegacyKeyExchanges {
-		k = append(k, LegacyKeyExchanges...)
-	}
-	return k
 }
 
 func (s *Scanner) clientVersion() string {
@@ -372,12 +376,9 @@ func (s *Scanner) ScanTarget(ctx context.Context, t Target) *Result {
 			Err: errors.New("no key type requested")})
 		return r
 	}
-	for _, k := range s.kex() {
-		if _, ok := kexMethods[k]; !ok && !isKexExtension(k) {
-			r.Errors = append(r.Errors, &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: t.String(),
-				Err: fmt.Errorf("key exchange %q is not implemented (see keyscan.SupportedKeyExchanges)", k)})
-			return r
-		}
+	if s.kexErr != nil {
+		r.Errors = append(r.Errors, &Error{Kind: NoCommonAlgorithm, Stage: StageKex, Addr: t.String(), Err: s.kexErr})
+		return r
 	}
 
 	// Find an address that answers, fetching the first key.
@@ -637,7 +638,7 @@ func (s *Scanner) attempt(ctx context.Context, addr string, kt KeyType, algos []
 	h := &handshake{
 		rw:            nc,
 		clientVersion: s.clientVersion(),
-		kexAlgos:      s.kex(),
+		kexAlgos:      s.kexList,
 		hostKeyAlgos:  algos,
 		maxBytes:      s.maxBytes(),
 	}
@@ -653,9 +654,9 @@ func (s *Scanner) attempt(ctx context.Context, addr string, kt KeyType, algos []
 		c.err = &Error{Kind: classify(cctx, err), Stage: stage, Addr: addr, KeyType: kt, Elapsed: elapsed, Err: err}
 		return c
 	}
-	k := &Key{Algorithm: h.algo, Key: h.key, Addr: addr, Banner: h.banner, Duration: elapsed,
+	k := &Key{Algorithm: h.negotiated.HostKey, Key: h.key, Addr: addr, Banner: h.banner, Duration: elapsed,
 		KeyExchange: h.negotiated.KeyExchange}
-	k.Type, _ = KeyTypeOf(h.algo)
+	k.Type, _ = KeyTypeOf(h.negotiated.HostKey)
 	if cert, ok := h.key.(*ssh.Certificate); ok {
 		k.Cert = cert
 	}

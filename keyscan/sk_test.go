@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -115,7 +116,7 @@ func (k *skHostKey) trust(port int, ca ssh.PublicKey) (algo, line string) {
 	if k.cert == nil {
 		return k.typ, KnownHostsLines([]string{"127.0.0.1"}, port, k.pub, false)[0]
 	}
-	return k.cert.Type(), "@cert-authority [127.0.0.1]:" + itoa(port) + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(ca)))
+	return k.cert.Type(), "@cert-authority [127.0.0.1]:" + strconv.Itoa(port) + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(ca)))
 }
 
 func (k *skHostKey) PublicKey() ssh.PublicKey {
@@ -189,7 +190,7 @@ func sshAccepts(t *testing.T, port int, algo, knownHosts string) (bool, string) 
 		"-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
 		"-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=/dev/null",
 		"-o", "HostKeyAlgorithms="+algo, "-o", "ConnectTimeout=10",
-		"-p", itoa(port), "127.0.0.1", "true")
+		"-p", strconv.Itoa(port), "127.0.0.1", "true")
 	out, _ := cmd.CombinedOutput()
 	return strings.Contains(string(out), "Authenticated to 127.0.0.1"), string(out)
 }
@@ -268,7 +269,7 @@ func TestScanSKHostKeys(t *testing.T) {
 				assert.Nil(t, got.Cert)
 			}
 
-			args := []string{"-t", string(c.kt), "-p", itoa(port), "127.0.0.1"}
+			args := []string{"-t", string(c.kt), "-p", strconv.Itoa(port), "127.0.0.1"}
 			if c.cert {
 				args = append([]string{"-c"}, args...)
 			}
@@ -287,7 +288,7 @@ func TestScanSKApplication(t *testing.T) {
 	r := scanOne(t, port, Ed25519SK, false)
 	require.Len(t, r.Keys, 1, "%v", r.Errors)
 	assert.Equal(t, k.pub.Marshal(), r.Keys[0].Key.Marshal())
-	want := runKeyscan(t, keyscanBin, "-t", "ed25519-sk", "-p", itoa(port), "127.0.0.1")
+	want := runKeyscan(t, keyscanBin, "-t", "ed25519-sk", "-p", strconv.Itoa(port), "127.0.0.1")
 	assert.Equal(t, want, KnownHostsLines([]string{"127.0.0.1"}, port, r.Keys[0].Key, false))
 }
 
@@ -333,7 +334,7 @@ func TestScanSKBadSignature(t *testing.T) {
 				t.Log(e)
 
 				want := KnownHostsLines([]string{"127.0.0.1"}, port, k.pub, false)
-				assert.Equal(t, want, runKeyscan(t, keyscanBin, "-t", string(kt), "-p", itoa(port), "127.0.0.1"))
+				assert.Equal(t, want, runKeyscan(t, keyscanBin, "-t", string(kt), "-p", strconv.Itoa(port), "127.0.0.1"))
 
 				ok, log := sshAccepts(t, port, typ, want[0])
 				assert.False(t, ok, "ssh accepted the bad signature:\n%s", log)

@@ -2,6 +2,7 @@ package keyscan
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -78,9 +79,8 @@ func aeadCipher(name string) bool {
 
 // negotiationError: the two proposals share no algorithm of one kind.
 type negotiationError struct {
-	what          string // "key exchange", "host key", "cipher", ...
-	ours, theirs  []string
-	serverOffered bool // theirs came from the server's KEXINIT
+	what         string // "key exchange", "host key", "cipher", ...
+	ours, theirs []string
 }
 
 func (e *negotiationError) Error() string {
@@ -121,9 +121,8 @@ type handshake struct {
 	kexInit    *KexInit
 	negotiated *Negotiated
 
-	// The outcome.
-	key  ssh.PublicKey
-	algo string
+	// The outcome: the host key, of the algorithm negotiated.HostKey.
+	key ssh.PublicKey
 }
 
 // run performs the exchange. On error, banner, kexInit and negotiated hold
@@ -184,7 +183,7 @@ func (h *handshake) clientKexInit() []byte {
 	b := make([]byte, 0, 1024)
 	b = append(b, msgKexInit)
 	var cookie [16]byte
-	randRead(cookie[:])
+	rand.Read(cookie[:]) // never fails (Go 1.24)
 	b = append(b, cookie[:]...)
 	for _, l := range [][]string{
 		h.kexAlgos, h.hostKeyAlgos,
@@ -359,7 +358,7 @@ func (h *handshake) negotiate(k *KexInit) (*Negotiated, error) {
 		if a := firstCommon(ours, theirs); a != "" {
 			return a, nil
 		}
-		return "", &negotiationError{what: what, ours: ours, theirs: theirs, serverOffered: true}
+		return "", &negotiationError{what: what, ours: ours, theirs: theirs}
 	}
 	n := &Negotiated{}
 	var err error
@@ -435,7 +434,7 @@ func (h *handshake) verify(hostKey, sigBlob, hashed []byte) error {
 	if err := verifyHostSignature(key, hashed, sig); err != nil {
 		return protocolErrorf("host key signature does not verify: %v", err)
 	}
-	h.key, h.algo = key, algo
+	h.key = key
 	return nil
 }
 

@@ -56,14 +56,8 @@ func newKnownHostsFlags(name string) *knownHostsFlags {
 // with code.
 func (k *knownHostsFlags) parse(e *env, name, usage string, args []string) (code int, ok bool) {
 	for {
-		if err := k.fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(e.stdout, usage)
-				return exitOK, false
-			}
-			e.errorf("%s: %v", name, err)
-			fmt.Fprint(e.stderr, usage)
-			return exitUsage, false
+		if code, ok := parseFlags(e, k.fs, args, name, usage); !ok {
+			return code, false
 		}
 		args = k.fs.Args()
 		if len(args) == 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -52,14 +51,8 @@ func runFingerprint(e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "")
 	fs.Bool("l", true, "") // accepted for ssh-keygen habits; always on
 	fs.Var(&files, "f", "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, fingerprintUsage)
-			return exitOK
-		}
-		e.errorf("fingerprint: %v", err)
-		fmt.Fprint(e.stderr, fingerprintUsage)
-		return exitUsage
+	if code, ok := parseFlags(e, fs, args, "fingerprint", fingerprintUsage); !ok {
+		return code
 	}
 	files = append(files, fs.Args()...)
 	if len(files) == 0 {

@@ -10,6 +10,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -119,4 +121,21 @@ func joinQuoted(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// parseFlags parses args into fs. With -h it prints usage on stdout; with a
+// bad flag, the error and usage on stderr. ok false means the command ends
+// with code.
+func parseFlags(e *env, fs *flag.FlagSet, args []string, name, usage string) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(e.stdout, usage)
+		return exitOK, false
+	}
+	e.errorf("%s: %v", name, err)
+	fmt.Fprint(e.stderr, usage)
+	return exitUsage, false
 }

@@ -563,13 +563,7 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 			e.hintf("a server that closes connections before its banner may be limiting them (sshd's MaxStartups, PerSourcePenalties); try a lower --per-host")
 		}
 	}
-	if len(r.Keys) == 0 && !f.legacyKex && r.KexInit != nil && onlyLegacyKex(r.KexInit.KeyExchanges) {
-		var kex []string
-		for _, k := range r.KexInit.KeyExchanges {
-			if !strings.HasPrefix(k, "ext-info-") && !strings.HasPrefix(k, "kex-strict-") {
-				kex = append(kex, k)
-			}
-		}
+	if kex := offeredKex(r); len(r.Keys) == 0 && !f.legacyKex && onlyLegacyKex(kex) {
 		e.hintf("%s offers only SHA-1 key exchanges (%s); --legacy-kex accepts them, the host key's proof then resting on SHA-1",
 			hostPortLabel(r), strings.Join(kex, ","))
 	}
@@ -585,6 +579,14 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 		fmt.Fprintf(e.stderr, "hostkeys: %s: banner %q, kex %s, cipher %s, %d key(s) in %s\n",
 			hostPortLabel(r), r.Banner, n.KeyExchange, n.CipherServerClient, len(r.Keys), r.Duration.Round(time.Millisecond))
 	}
+}
+
+// offeredKex is the key exchanges the server of r advertised, if known.
+func offeredKex(r *keyscan.Result) []string {
+	if r.KexInit == nil {
+		return nil
+	}
+	return r.KexInit.KeyExchangeMethods()
 }
 
 // onlyLegacyKex reports whether a server's key exchanges include one of

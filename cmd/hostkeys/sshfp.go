@@ -91,14 +91,8 @@ func runSSHFP(e *env, args []string) int {
 	fs.BoolVar(&o.sha1, "sha1", false, "")
 	fs.DurationVar(&o.timeout, "timeout", defaultCheckTimeout, "")
 	fs.BoolVar(&o.json, "json", false, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, sshfpUsage)
-			return exitOK
-		}
-		e.errorf("sshfp: %v", err)
-		fmt.Fprint(e.stderr, sshfpUsage)
-		return exitUsage
+	if code, ok := parseFlags(e, fs, args, "sshfp", sshfpUsage); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		if fs.NArg() == 0 {

@@ -689,14 +689,31 @@ func indexBlank(b []byte) int {
 // KnownTextType reports whether OpenSSH 9.x reads a text key that starts
 // with this type name.
 func KnownTextType(name string) bool {
-	// Every name starts with one of these letters: a quick no for host
-	// names and options.
-	if name == "" || (name[0] != 's' && name[0] != 'e' && name[0] != 'r' && name[0] != 'w') {
+	if name == "" || !typeInitial(name[0]) {
 		return false
 	}
 	_, _, ok := textType(name)
 	return ok
 }
+
+// KnownTextTypeBytes is KnownTextType for a byte slice, without copying it
+// (map look-ups with string(name) convert in place, however long name is:
+// hashed host names, the first field of most known_hosts lines, are 59
+// bytes).
+func KnownTextTypeBytes(name []byte) bool {
+	if len(name) == 0 || !typeInitial(name[0]) {
+		return false
+	}
+	if _, ok := canonicalType[string(name)]; ok {
+		return true
+	}
+	_, ok := certBase[string(name)]
+	return ok
+}
+
+// typeInitial: every full type name starts with one of these letters, a
+// quick no for host names and options.
+func typeInitial(c byte) bool { return c == 's' || c == 'e' || c == 'r' || c == 'w' }
 
 // KnownTypeName reports whether OpenSSH 9.x's sshkey_type_from_name knows
 // name: full names (certificates included) and the short names of plain

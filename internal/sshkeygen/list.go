@@ -404,7 +404,7 @@ func keyToken(text []byte) []byte {
 	for sp < len(text) && !isBlank(text[sp]) && !isEnd(text[sp]) {
 		sp++
 	}
-	if sp == 0 || sp == len(text) || isEnd(text[sp]) || !knownKeyType(text[:sp]) {
+	if sp == 0 || sp == len(text) || isEnd(text[sp]) || !sshkey.KnownTextTypeBytes(text[:sp]) {
 		return nil
 	}
 	i := sp
@@ -423,26 +423,6 @@ func keyToken(text []byte) []byte {
 		}
 	}
 	return text[:end]
-}
-
-// longestTypeName is the longest key type name OpenSSH 9.x reads (with
-// webauthn-sk-ecdsa-sha2-nistp256@openssh.com, as long).
-const longestTypeName = len("sk-ecdsa-sha2-nistp256-cert-v01@openssh.com")
-
-// knownKeyType is fingerprint.KnownKeyType for a byte slice, without a
-// copy for the first fields that cannot be key types: every type name starts
-// with s, e, r or w and is at most longestTypeName bytes long; hashed host
-// names (|1|..., 59 bytes, too long for the compiler's stack copy) are not.
-// The other conversions do not escape and stay on the stack up to 32 bytes.
-func knownKeyType(name []byte) bool {
-	if len(name) == 0 || len(name) > longestTypeName {
-		return false
-	}
-	switch name[0] {
-	case 's', 'e', 'r', 'w':
-		return fingerprint.KnownKeyType(string(name))
-	}
-	return false
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
