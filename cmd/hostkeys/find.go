@@ -22,7 +22,7 @@ func init() {
 	})
 }
 
-const findUsage = `usage: hostkeys find [-l] [-q] [-E md5|sha256] [--json] [-f FILE] HOST
+const findUsage = `usage: hostkeys find [-l] [-q] [-E md5|sha1|sha256] [--json] [-f FILE] HOST
 
 Prints the lines of the known_hosts FILE (default ~/.ssh/known_hosts) that
 match HOST, exactly as ssh-keygen -F HOST -f FILE does: HOST is a name or
@@ -31,7 +31,7 @@ match HOST, exactly as ssh-keygen -F HOST -f FILE does: HOST is a name or
   -f FILE   the known_hosts file
   -l        print fingerprints instead of lines (ssh-keygen -lF)
   -q        leave out the "# Host ... found" header lines
-  -E HASH   fingerprint hash for -l: sha256 (default) or md5
+  -E HASH   fingerprint hash for -l: sha256 (default), md5 or sha1
   --json    print a JSON document instead (see README, "JSON output")
 
 Exit status: 0 when HOST was found, 1 when not, 2 on usage or I/O errors.
@@ -165,15 +165,8 @@ func runFind(e *env, args []string) int {
 		return exitUsage
 	}
 	host := k.args[0]
-	var h fingerprint.Hash
-	switch strings.ToLower(*hashName) {
-	case "sha256":
-		h = fingerprint.SHA256
-	case "md5":
-		h = fingerprint.MD5
-	default:
-		e.errorf("find: invalid hash algorithm %q", *hashName)
-		e.hintf("use -E sha256 or -E md5")
+	h, ok := hashFlag(e, "find", *hashName)
+	if !ok {
 		return exitUsage
 	}
 	f, ok := readKnownHosts(e, "find", k.file)

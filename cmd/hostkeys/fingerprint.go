@@ -21,7 +21,7 @@ func init() {
 	})
 }
 
-const fingerprintUsage = `usage: hostkeys fingerprint [-E md5|sha256|sha1] [-v] [--json] [-f FILE]... [FILE]...
+const fingerprintUsage = `usage: hostkeys fingerprint [-E md5|sha1|sha256] [-v] [--json] [-f FILE]... [FILE]...
 
 Prints one line per public key in each FILE (a known_hosts, authorized_keys
 or .pub file, or a private key file; "-" is standard input), exactly as
@@ -61,16 +61,8 @@ func runFingerprint(e *env, args []string) int {
 		return exitUsage
 	}
 	var h fingerprint.Hash
-	switch strings.ToLower(*hashName) {
-	case "sha256":
-		h = fingerprint.SHA256
-	case "md5":
-		h = fingerprint.MD5
-	case "sha1":
-		h = fingerprint.SHA1
-	default:
-		e.errorf("fingerprint: invalid hash algorithm %q", *hashName)
-		e.hintf("use -E sha256 or -E md5")
+	h, ok := hashFlag(e, "fingerprint", *hashName)
+	if !ok {
 		return exitUsage
 	}
 	if *asJSON {

@@ -26,7 +26,7 @@ func TestFingerprintMatchesSSHKeygen(t *testing.T) {
 	c := keygentest.Keys(t)
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(7, 7))
-	flagSets := [][]string{nil, {"-E", "md5"}, {"-v"}, {"-v", "-E", "md5"}}
+	flagSets := [][]string{nil, {"-E", "md5"}, {"-v"}, {"-v", "-E", "md5"}, {"-E", "SHA1"}}
 	compared := 0
 	for i := range 40 {
 		// Keep to host-prefixed lines so that no stale comment pointer
@@ -49,7 +49,7 @@ func TestFingerprintMatchesSSHKeygen(t *testing.T) {
 		code := run(e, append(append([]string{"fingerprint"}, flags...), "-f", path))
 		assert.Equal(t, wantCode, code, "exit status for %s %v", path, flags)
 		assert.Equal(t, string(want), stdout.String(), "stdout for %s %v", path, flags)
-		compared += bytes.Count(want, []byte("SHA256:")) + bytes.Count(want, []byte("MD5:"))
+		compared += bytes.Count(want, []byte("SHA256:")) + bytes.Count(want, []byte("MD5:")) + bytes.Count(want, []byte("SHA1:"))
 	}
 	assert.Greater(t, compared, 100)
 }
@@ -164,4 +164,44 @@ func TestFingerprintPrivateKeys(t *testing.T) {
 			assert.Equal(t, string(want), stdout.String(), "%s %v", p, flags)
 		}
 	}
+}
+
+// TestFindHashMatchesSSHKeygen: hostkeys find -l -E X and ssh-keygen -F -l
+// -E X agree, stdout and exit status, for every digest both take, on
+// generated files and names taken from them.
+func TestFindHashMatchesSSHKeygen(t *testing.T) {
+	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
+	c := keygentest.Keys(t)
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(8, 8))
+	compared := 0
+	for i := range 6 {
+		data := keygentest.HostFile(r, c, 20)
+		path := filepath.Join(dir, fmt.Sprintf("kh%d", i))
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+		hosts := []string{"absent.example"}
+		for _, l := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(l); len(f) > 1 && !strings.ContainsAny(f[0][:1], "|@#") {
+				hosts = append(hosts, strings.Split(f[0], ",")[0])
+			}
+		}
+		for j, hash := range []string{"sha256", "md5", "sha1", "MD5"} {
+			host := hosts[(i+j)%len(hosts)]
+			args := []string{"-E", hash, "-f", path, host}
+			cmd := exec.Command(keygen, append([]string{"-l", "-F", host}, args[:4]...)...)
+			cmd.Env = []string{"PATH=/usr/bin:/bin"}
+			want, err := cmd.Output()
+			wantCode := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				wantCode = ee.ExitCode()
+			}
+			var stdout, stderr bytes.Buffer
+			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			code := run(e, append([]string{"find", "-l"}, args...))
+			assert.Equal(t, wantCode, code, "exit status of find -l %v: %s", args, stderr.String())
+			assert.Equal(t, string(want), stdout.String(), "stdout of find -l %v", args)
+			compared += bytes.Count(want, []byte(" found: line"))
+		}
+	}
+	assert.Greater(t, compared, 10)
 }

@@ -3,7 +3,7 @@
 // Subcommands mirror the OpenSSH tools they replace, with the same flag
 // letters and, by default, the same output byte for byte:
 //
-//	hostkeys fingerprint [-E md5|sha256] [-v] [-f FILE]... [FILE]...   like ssh-keygen -l
+//	hostkeys fingerprint [-E md5|sha1|sha256] [-v] [-f FILE]... [FILE]...   like ssh-keygen -l
 //
 // Run "hostkeys help" for the list. Exit codes: 0 ok, 1 findings, mismatch
 // or not found (as the OpenSSH tool mirrored), 2 usage or I/O error.
@@ -17,6 +17,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
 )
 
 // command is one subcommand. Each lives in its own file and registers
@@ -138,4 +140,21 @@ func parseFlags(e *env, fs *flag.FlagSet, args []string, name, usage string) (co
 	e.errorf("%s: %v", name, err)
 	fmt.Fprint(e.stderr, usage)
 	return exitUsage, false
+}
+
+// hashFlag reads -E as ssh-keygen does (ssh_digest_alg_by_name, any case):
+// md5, sha1 or sha256. ssh-keygen also takes sha384 and sha512, which
+// hostkeys does not print.
+func hashFlag(e *env, cmd, name string) (fingerprint.Hash, bool) {
+	switch strings.ToLower(name) {
+	case "sha256":
+		return fingerprint.SHA256, true
+	case "md5":
+		return fingerprint.MD5, true
+	case "sha1":
+		return fingerprint.SHA1, true
+	}
+	e.errorf("%s: invalid hash algorithm %q", cmd, name)
+	e.hintf("use -E sha256, -E md5 or -E sha1")
+	return 0, false
 }
