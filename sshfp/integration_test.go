@@ -14,9 +14,9 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/dnslab"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/sshfp"
-	"github.com/hostkeys/hostkeys/sshfp/sshfptest"
 )
 
 const (
@@ -45,7 +45,7 @@ func records(t *testing.T, name string, keys ...string) []string {
 // TestRealResolvers: nsd serves an ldns-signzone-signed zone, unbound
 // validates it with the zone's DS as trust anchor; both trust modes agree.
 func TestRealResolvers(t *testing.T) {
-	lab := sshfptest.Start(t, records(t, "host", labKey), sshfptest.Options{})
+	lab := dnslab.Start(t, records(t, "host", labKey), dnslab.Options{})
 	f, err := os.Open(lab.AnchorFile)
 	require.NoError(t, err)
 	anchors, err := sshfp.ParseAnchors(f, lab.AnchorFile)
@@ -88,7 +88,7 @@ func TestRealResolvers(t *testing.T) {
 // TestRealResolversExpired: a zone whose signatures have expired is
 // SERVFAIL from unbound (bogus) and Bogus for the own validator.
 func TestRealResolversExpired(t *testing.T) {
-	lab := sshfptest.Start(t, records(t, "host", labKey), sshfptest.Options{
+	lab := dnslab.Start(t, records(t, "host", labKey), dnslab.Options{
 		Inception: time.Now().Add(-48 * time.Hour), Expiration: time.Now().Add(-24 * time.Hour)})
 	f, err := os.Open(lab.KeyFile)
 	require.NoError(t, err)
@@ -123,7 +123,7 @@ func TestEndToEndSSHD(t *testing.T) {
 			recs = append(recs, r.String())
 		}
 	}
-	lab := sshfptest.Start(t, recs, sshfptest.Options{})
+	lab := dnslab.Start(t, recs, dnslab.Options{})
 	f, err := os.Open(lab.AnchorFile)
 	require.NoError(t, err)
 	anchors, err := sshfp.ParseAnchors(f, lab.AnchorFile)

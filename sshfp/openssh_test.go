@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/hostkeys/hostkeys/internal/dnslab"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/sshfp"
-	"github.com/hostkeys/hostkeys/sshfp/sshfptest"
 )
 
 // opensshVerdict is what ssh -v -o VerifyHostKeyDNS=yes said about one host.
@@ -87,7 +87,7 @@ func TestOpenSSHParity(t *testing.T) {
 	}
 
 	// OpenSSH's side, in the namespace: unbound on 127.0.0.1:53.
-	ns := sshfptest.Configure(t, zone, sshfptest.Options{}, 5353, 53)
+	ns := dnslab.Configure(t, zone, dnslab.Options{}, 5353, 53)
 	writeFile(t, filepath.Join(dir, "sshd_config"), fmt.Sprintf(
 		"Port 2222\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nAuthorizedKeysFile none\n",
 		hostKey, filepath.Join(dir, "sshd.pid")))
@@ -118,7 +118,7 @@ i=0; until getent hosts host.example.test >/dev/null || [ $i -ge 100 ]; do sleep
 	got := parseOpenSSH(t, string(out), hosts)
 
 	// Our side, trust mode A against a lab with the same records.
-	ours := sshfptest.Start(t, zone, sshfptest.Options{})
+	ours := dnslab.Start(t, zone, dnslab.Options{})
 	r := &sshfp.Resolver{Servers: []string{ours.Resolver}}
 	for _, h := range hosts {
 		t.Run(h, func(t *testing.T) {

@@ -5,9 +5,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/hostkeys/hostkeys/internal/dnslab"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/sshfp"
-	"github.com/hostkeys/hostkeys/sshfp/sshfptest"
 )
 
 // TestSSHFPCheckScripts runs testdata/sshfp/*.txt against a real DNSSEC
@@ -26,7 +26,7 @@ func TestSSHFPCheckScripts(t *testing.T) {
 			sshdRecords = append(sshdRecords, r.String())
 		}
 	}
-	lab := sshfptest.Start(t, append(sshdRecords,
+	lab := dnslab.Start(t, append(sshdRecords,
 		// The lab key of ../shared/research/sshfp.md.
 		"host IN SSHFP 4 1 0a66521d6a1fc35b2beb6df904251a0d14e25dc4",
 		"host IN SSHFP 4 2 da7d8aba7071d08eaa8954455d72a67cecc1d8a197bacd65e4ce4ebfbe7a0c71",
@@ -36,7 +36,7 @@ func TestSSHFPCheckScripts(t *testing.T) {
 		// An unknown fingerprint type beside the lab key's SHA-256.
 		"odd IN SSHFP 4 2 da7d8aba7071d08eaa8954455d72a67cecc1d8a197bacd65e4ce4ebfbe7a0c71",
 		"odd IN SSHFP 4 3 00112233445566778899aabbccddeeff",
-	), sshfptest.Options{})
+	), dnslab.Options{})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/sshfp",
 		Setup: func(env *testscript.Env) error {

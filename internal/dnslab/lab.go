@@ -1,4 +1,4 @@
-// Package sshfptest runs a DNSSEC lab on loopback for tests: nsd serving
+// Package dnslab runs a DNSSEC lab on loopback for tests: nsd serving
 // a zone signed with ldns-signzone, and unbound validating it with the
 // zone's DS as its only trust anchor. Both daemons are started by the test
 // on free 127.0.0.1 ports, in the foreground, and stopped by PID when the
@@ -7,7 +7,7 @@
 // The programs come from the Debian packages nsd, unbound and ldnsutils;
 // as with internal/testpeer, a missing one skips the test locally and
 // fails it in CI (CI=true).
-package sshfptest
+package dnslab
 
 import (
 	"context"
@@ -106,7 +106,7 @@ func Configure(t testing.TB, records []string, opt Options, authPort, resolverPo
 			if ee, ok := err.(*exec.ExitError); ok {
 				stderr = string(ee.Stderr)
 			}
-			t.Fatalf("sshfptest: %s %v: %v\n%s", name, args, err, stderr)
+			t.Fatalf("dnslab: %s %v: %v\n%s", name, args, err, stderr)
 		}
 		return strings.TrimSpace(string(out))
 	}
@@ -208,7 +208,7 @@ func freePort(t testing.TB) int {
 			return port
 		}
 	}
-	t.Fatal("sshfptest: no free port")
+	t.Fatal("dnslab: no free port")
 	return 0
 }
 
@@ -220,7 +220,7 @@ func start(t testing.TB, name string, args ...string) {
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("sshfptest: %s: %v", name, err)
+		t.Fatalf("dnslab: %s: %v", name, err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
@@ -255,5 +255,5 @@ func waitFor(t testing.TB, addr, what, logfile string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	log, _ := os.ReadFile(logfile)
-	t.Fatalf("sshfptest: %s on %s did not come up\n%s", what, addr, log)
+	t.Fatalf("dnslab: %s on %s did not come up\n%s", what, addr, log)
 }

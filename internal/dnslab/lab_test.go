@@ -1,4 +1,4 @@
-package sshfptest
+package dnslab
 
 import (
 	"context"
