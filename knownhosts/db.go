@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -355,23 +354,9 @@ const (
 // apart.
 func (db *DB) HostKeyCallback() ssh.HostKeyCallback {
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		host, port := splitHostPort(hostname)
+		host, port := splitAddress(hostname)
 		return db.check(sshHostName(host), port, key)
 	}
-}
-
-// splitHostPort splits "host:port" as ssh.Dial's address; a name without
-// a port, or with one that is not a number, is taken as host on port 22.
-func splitHostPort(hostname string) (string, int) {
-	h, p, err := net.SplitHostPort(hostname)
-	if err != nil {
-		return hostname, 22
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil || port < 0 || port > 65535 {
-		return hostname, 22
-	}
-	return h, port
 }
 
 // Check verifies key for host on port as [DB.HostKeyCallback] does.

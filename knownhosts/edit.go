@@ -53,10 +53,20 @@ type AddOptions struct {
 	Comment string
 }
 
-// Add appends an entry for names ("host" or "[host]:port", see
-// [HostPort]) with key, as ssh records a new host: names lowercased, in
-// one comma list, or hashed one per line with opts.Hash. Adding is not
-// idempotent by itself; check [DB.HostKeys] or [File.Lookup] first.
+// Add appends an entry for names with key, as ssh records a new host.
+//
+// Each name is "host" or "[host]:port" as in known_hosts, or an address
+// as ssh.Dial takes it and a HostKeyCallback receives it ("host:port",
+// "[2001:db8::1]:2222"); it is written as ssh writes it: lowercased, and
+// "[host]:port" unless the port is 22. The names go in one comma list,
+// or hashed one per line with opts.Hash.
+//
+// A host certificate is recorded as the plain key it certifies, as ssh
+// records it: a certificate on an unmarked line would never match. A
+// certificate cannot be a @cert-authority key; add its SignatureKey.
+//
+// Adding is not idempotent by itself; check [DB.HostKeys] or
+// [File.Lookup] first.
 func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 	if opts == nil {
 		opts = &AddOptions{}
@@ -64,15 +74,28 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 	if len(names) == 0 {
 		return errors.New("knownhosts: no host name to add")
 	}
+	if key == nil {
+		return errors.New("knownhosts: no key to add")
+	}
 	if opts.Marker != "" && opts.Marker != fingerprint.CertAuthority && opts.Marker != fingerprint.Revoked {
 		return fmt.Errorf("knownhosts: unknown marker %q", opts.Marker)
 	}
+	if cert, ok := key.(*ssh.Certificate); ok {
+		if opts.Marker == fingerprint.CertAuthority {
+			return errors.New("knownhosts: a certificate cannot be a @cert-authority key; add the key that signed it")
+		}
+		if cert.Key == nil {
+			return errors.New("knownhosts: certificate without a key")
+		}
+		key = cert.Key
+	}
 	lower := make([]string, len(names))
 	for i, n := range names {
-		if n == "" || strings.ContainsAny(n, " \t\r\n,\x00") || strings.HasPrefix(n, "|") || strings.HasPrefix(n, "#") {
-			return fmt.Errorf("knownhosts: cannot add host name %q", n)
+		name, err := addName(n)
+		if err != nil {
+			return fmt.Errorf("knownhosts: %w", err)
 		}
-		lower[i] = lowerASCII(n)
+		lower[i] = name
 	}
 	if strings.ContainsAny(opts.Comment, "\r\n\x00") {
 		return errors.New("knownhosts: comment contains a line break or NUL")
@@ -93,22 +116,21 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 	} else {
 		hostFields = []string{strings.Join(lower, ",")}
 	}
-	f.NoFinalNewline = false
-	for _, h := range hostFields {
-		f.appendLine(prefix + h + " " + keyText)
-	}
-	return nil
-}
-
-func (f *File) appendLine(text string) {
-	l := Line{Num: len(f.Lines) + 1, Text: text}
-	e := &Entry{}
-	l.Kind, _ = parseLine(text, e)
-	if l.Kind == EntryLine {
+	lines := make([]Line, len(hostFields))
+	for i, h := range hostFields {
+		l := Line{Num: len(f.Lines) + 1 + i, Text: prefix + h + " " + keyText}
+		e := &Entry{}
+		kind, reason := parseLine(l.Text, e)
+		if kind != EntryLine {
+			return fmt.Errorf("knownhosts: cannot add a %s key: %s", key.Type(), reason)
+		}
 		e.File, e.Line = f.Name, l.Num
-		l.Entry = e
+		l.Kind, l.Entry = kind, e
+		lines[i] = l
 	}
-	f.Lines = append(f.Lines, l)
+	f.NoFinalNewline = false
+	f.Lines = append(f.Lines, lines...)
+	return nil
 }
 
 // Lookup returns the entries of this file that ssh-keygen -F name finds

@@ -121,29 +121,3 @@ func hasWildcard(list string) bool {
 	}
 	return false
 }
-
-// HostPort returns the name under which ssh looks a host up in known_hosts:
-// the host itself for port 22 (or 0), and "[host]:port" otherwise.
-func HostPort(host string, port int) string {
-	if port == 0 || port == 22 {
-		return host
-	}
-	return "[" + host + "]:" + itoa(port)
-}
-
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return string(b[i:])
-}
