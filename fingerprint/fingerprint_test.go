@@ -71,7 +71,15 @@ func TestParse(t *testing.T) {
 		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw (RSA)", sha, "RSA"},
 		{"256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw example.com,192.0.2.10 (ED25519)", sha, "ED25519"},
 		{"256 MD5:78:56:3a:66:88:0c:e3:d4:e2:36:73:fd:22:ac:7a:58 host?.example.com (ED25519)", md, "ED25519"},
-		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw my comment", sha, ""},
+		{"256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw (ED25519) (ED25519)", sha, "ED25519"}, // the comment is "(ED25519)"
+		{"256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw no comment (ED25519)", sha, "ED25519"},
+		// What ssh prints: an unknown host, a changed key (two lines), VisualHostKey.
+		{"ED25519 key fingerprint is SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw.", sha, "ED25519"},
+		{"ED25519 key fingerprint is MD5:78:56:3a:66:88:0c:e3:d4:e2:36:73:fd:22:ac:7a:58.", md, "ED25519"},
+		{"RSA key fingerprint is SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw.", sha, "RSA"},
+		{"The fingerprint for the ED25519 key sent by the remote host is\nSHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw.", sha, "ED25519"},
+		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw.", sha, ""},
+		{"Host key fingerprint is SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw", sha, ""},
 		{sha1.String(), sha1, ""},
 		{sha1.Hex(), sha1, ""},
 		{"(ED25519-CERT)" + "", Fingerprint{}, ""}, // error, below
@@ -104,9 +112,24 @@ func TestParseErrors(t *testing.T) {
 		{"78:56:3a:66:88:0c:e3:d4:e2:36:73:fd:22:ac:7a:5g", `byte 16 is "5g"`},
 		{"78:56:3a:66:88:0c:e3:d4:e2:36:73:fd:22:ac:7a:58 (RAS)", `unknown key type label "RAS"`},
 		{"(RSA)", "no fingerprint before"},
-		{"hello world", "unexpected text after the fingerprint"},
+		{"hello world", `"hello" is not a recognised digest`},
 		{"deadbeef", "not a recognised digest"},
-		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw)", "unbalanced parenthesis"},
+		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw)", `want 32 bytes of base64 (43 characters without padding), got "+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw)"`},
+		// Trailing text is an error that names it, never dropped.
+		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw SHA256:ZN3wjlahQJ3EoJqZvKliQS6dOSlOk9gXAjsX9tijSxo", `unexpected text "SHA256:ZN3w`},
+		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw (RSA) trailing", `unexpected text "trailing" after the key type label`},
+		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw (ED25519) (RSA)", `unexpected text "(RSA)" after the key type label`},
+		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw my comment", `unexpected text "my comment" after the fingerprint`},
+		{"SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw (RSA", `unbalanced parenthesis in "(RSA"`},
+		{"256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw comment", "ends with a key type label"},
+		{"256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw", "ends with a key type label"},
+		{"ED25519 key fingerprint is SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw. Are you sure", `unexpected text "Are you sure"`},
+		{"ED25519 key fingerprint is", `no fingerprint after "is"`},
+		{"EDDSA key fingerprint is SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw.", `unknown key type label "EDDSA"`},
+		// Errors say what was seen.
+		{"SHA512:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw", "unsupported digest SHA512"},
+		{"sha384:abc", "unsupported digest SHA384"},
+		{"ssh-ed25519:abc", `unknown prefix "ssh-ed25519:"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -117,6 +140,10 @@ func TestParseErrors(t *testing.T) {
 			assert.Equal(t, tt.in, pe.Input)
 			assert.Contains(t, err.Error(), tt.reason)
 			assert.True(t, strings.HasPrefix(err.Error(), "fingerprint: cannot parse "))
+			assert.False(t, strings.HasPrefix(pe.Reason, "fingerprint: "), pe.Reason)
+			if pe.Part != "" {
+				assert.Contains(t, pe.Input, pe.Part)
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -12,12 +13,19 @@ func FuzzParse(f *testing.F) {
 		k1SHA, k1MD5, kecSHA, "78:56:3a:66:88:0c:e3:d4:e2:36:73:fd:22:ac:7a:58 (RSA)",
 		"256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw c (ED25519)",
 		"+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw=", "SHA1:abc", "(", ")", "",
+		"ED25519 key fingerprint is " + k1SHA + ".", "Host key fingerprint is " + k1MD5,
+		"The fingerprint for the RSA key sent by the remote host is\n" + kecSHA + ".",
+		k1SHA + " " + kecSHA, k1SHA + " (RSA) trailing", k1SHA + " (ED25519) (RSA)", "SHA512:" + k1SHA[7:],
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		fp, err := Parse(s)
 		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Input != s || pe.Reason == "" || !strings.Contains(s, pe.Part) {
+				t.Fatalf("bad error %#v", err)
+			}
 			if !strings.HasPrefix(err.Error(), "fingerprint: cannot parse ") {
 				t.Fatalf("bad error form: %v", err)
 			}
@@ -26,10 +34,25 @@ func FuzzParse(f *testing.F) {
 		if len(fp.Sum) != fp.Hash.Size() || fp.Hash.Size() == 0 {
 			t.Fatalf("Parse(%q) = %#v: digest of the wrong size", s, fp)
 		}
-		// The OpenSSH form parses back to the same fingerprint.
+		// The OpenSSH form parses back to the same fingerprint, and so
+		// does it with the label.
 		again, err := Parse(fp.String())
 		if err != nil || !again.Equal(fp) {
 			t.Fatalf("round trip of %q via %q: %v", s, fp.String(), err)
+		}
+		if fp.KeyType != "" {
+			again, err = Parse(fp.String() + " (" + fp.KeyType + ")")
+			if err != nil || !again.Equal(fp) || again.KeyType != fp.KeyType {
+				t.Fatalf("round trip of %q with its label: %v", s, err)
+			}
+		}
+		// Nothing is dropped: text added after what parsed is an error,
+		// unless it is a comment inside an ssh-keygen -l line.
+		fields := strings.Fields(s)
+		if !isDigits(fields[0]) {
+			if _, err := Parse(s + " x"); err == nil {
+				t.Fatalf("Parse(%q + \" x\") dropped the x", s)
+			}
 		}
 	})
 }

@@ -5,17 +5,34 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ParseError reports a string that is not a fingerprint in any form
 // [Parse] accepts.
 type ParseError struct {
-	Input  string // the text given to Parse
-	Reason string // what was wrong with it
+	Input string // the text given to Parse
+	// Part is the part of Input the problem is in: the trailing text, the
+	// digest, the label; empty when the problem is Input as a whole.
+	Part string
+	// Reason says what is wrong, as Error prints it after the input.
+	Reason string
 }
 
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("fingerprint: cannot parse %q: %s", e.Input, e.Reason)
+	return fmt.Sprintf("fingerprint: cannot parse %q: %s", clip(e.Input, 120), e.Reason)
+}
+
+// clip shortens s to at most n bytes (at a character boundary), marking
+// the cut, so that messages about long input stay short.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 const expectedForms = "want SHA256:<base64>, MD5:<hex pairs>, bare colon-separated MD5 hex, or a hex or base64 SHA-256 digest"
@@ -29,67 +46,205 @@ const expectedForms = "want SHA256:<base64>, MD5:<hex pairs>, bare colon-separat
 //	uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s=          base64, padded or not
 //
 // The prefix is case-insensitive and hex may be upper case. SHA1: works as
-// SHA256: does. A trailing key type label in parentheses, as in
-// "97:8c:...:40 (RSA)", is kept in [Fingerprint.KeyType]. A whole line of
-// ssh-keygen -l output ("256 SHA256:... comment (ED25519)") is accepted too:
-// the leading bit count and the comment are ignored.
+// SHA256: does. A key type label in parentheses after the digest, as in
+// "97:8c:...:40 (RSA)", is kept in [Fingerprint.KeyType].
+//
+// Whole lines that OpenSSH prints are accepted too, and their key type
+// kept:
+//
+//	256 SHA256:... comment (ED25519)                              ssh-keygen -l
+//	ED25519 key fingerprint is SHA256:....                        ssh, unknown host
+//	The fingerprint for the ED25519 key sent by the remote host is
+//	SHA256:....                                                   ssh, changed host key
+//	Host key fingerprint is SHA256:...                            ssh -o VisualHostKey=yes
+//
+// Anything after the fingerprint other than these is an error naming it:
+// Parse never drops text silently. Errors are [*ParseError].
 func Parse(s string) (Fingerprint, error) {
-	fail := func(reason string) (Fingerprint, error) {
-		return Fingerprint{}, &ParseError{Input: s, Reason: reason}
-	}
-	fields := strings.Fields(s)
-	if len(fields) == 0 {
-		return fail("empty; " + expectedForms)
-	}
-	var label string
-	if last := fields[len(fields)-1]; strings.HasSuffix(last, ")") {
-		open := strings.LastIndexByte(s, '(')
-		if open < 0 {
-			return fail("unbalanced parenthesis")
-		}
-		label = strings.ToUpper(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s[open+1:]), ")")))
-		if !knownLabel(label) {
-			return fail(fmt.Sprintf("unknown key type label %q", label))
-		}
-		fields = strings.Fields(s[:open])
-		if len(fields) == 0 {
-			return fail("no fingerprint before the key type label")
-		}
-	}
-	tok := fields[0]
-	if len(fields) > 1 && isDigits(tok) {
-		// ssh-keygen -l form: bits, fingerprint, comment.
-		tok = fields[1]
-	} else if len(fields) > 1 && !strings.Contains(tok, ":") {
-		return fail("unexpected text after the fingerprint; " + expectedForms)
-	}
-	fp, reason := parseToken(tok)
+	fp, part, reason := parseFields(s, strings.Fields(s))
 	if reason != "" {
-		return fail(reason)
+		return Fingerprint{}, &ParseError{Input: s, Part: part, Reason: reason}
 	}
-	fp.KeyType = label
 	return fp, nil
 }
 
+// The words of ssh's messages around a fingerprint (sshconnect.c).
+var (
+	changedWords = []string{"The", "fingerprint", "for", "the", "", "key", "sent", "by", "the", "remote", "host", "is"}
+	unknownWords = []string{"", "key", "fingerprint", "is"}
+)
+
+// hasWords reports whether fields start with words, "" matching any one
+// field.
+func hasWords(fields, words []string) bool {
+	if len(fields) < len(words) {
+		return false
+	}
+	for i, w := range words {
+		if w != "" && fields[i] != w {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFields parses the blank-separated fields of Parse's input. On
+// failure it returns the part at fault and the reason.
+func parseFields(s string, fields []string) (Fingerprint, string, string) {
+	// rest returns s from field i on, as written.
+	rest := func(i int) string {
+		if i >= len(fields) {
+			return ""
+		}
+		off := 0
+		for j := 0; j < i; j++ {
+			off += strings.Index(s[off:], fields[j]) + len(fields[j])
+		}
+		return strings.TrimSpace(s[off:])
+	}
+	switch {
+	case len(fields) == 0:
+		return Fingerprint{}, "", "empty; " + expectedForms
+	case hasWords(fields, changedWords):
+		return parseSentence(fields[len(changedWords):], rest(len(changedWords)+1), fields[4])
+	case hasWords(fields, unknownWords) && fields[0] == "Host":
+		return parseSentence(fields[len(unknownWords):], rest(len(unknownWords)+1), "")
+	case hasWords(fields, unknownWords):
+		return parseSentence(fields[len(unknownWords):], rest(len(unknownWords)+1), fields[0])
+	case len(fields) >= 2 && isDigits(fields[0]) && digestLike(fields[1]):
+		// ssh-keygen -l: bits, fingerprint, comment (any words, even
+		// none), and the key type label.
+		fp, part, reason := parseDigest(fields[1])
+		if reason != "" {
+			return fp, part, reason
+		}
+		last := fields[len(fields)-1]
+		if len(fields) == 2 {
+			return Fingerprint{}, "", "an ssh-keygen -l line ends with a key type label such as (ED25519)"
+		}
+		label, reason := parseLabel(last)
+		if reason != "" {
+			return Fingerprint{}, last, "an ssh-keygen -l line ends with a key type label such as (ED25519); " + reason
+		}
+		fp.KeyType = label
+		return fp, "", ""
+	}
+	if _, reason := parseLabel(fields[0]); reason == "" {
+		return Fingerprint{}, fields[0], "no fingerprint before the key type label"
+	}
+	tok := fields[0]
+	if len(fields) == 1 {
+		// ssh ends its sentence with a period after the fingerprint; the
+		// second line of the changed-key warning is just that.
+		tok = trimPeriod(tok)
+	}
+	fp, part, reason := parseDigest(tok)
+	if reason != "" {
+		return fp, part, reason
+	}
+	if len(fields) == 1 {
+		return fp, "", ""
+	}
+	label, reason := parseLabel(fields[1])
+	if reason != "" {
+		if strings.HasPrefix(fields[1], "(") || strings.HasSuffix(fields[1], ")") {
+			return Fingerprint{}, fields[1], reason
+		}
+		tail := rest(1)
+		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %q after the fingerprint", clip(tail, 60))
+	}
+	if len(fields) > 2 {
+		tail := rest(2)
+		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %q after the key type label", clip(tail, 60))
+	}
+	fp.KeyType = label
+	return fp, "", ""
+}
+
+// parseSentence parses what follows "... is" in ssh's messages: the
+// fingerprint and the period that ends the sentence. label is the key type
+// the sentence named, or "".
+// tail is the input after the fingerprint.
+func parseSentence(rest []string, tail, label string) (Fingerprint, string, string) {
+	if len(rest) == 0 {
+		return Fingerprint{}, "", "no fingerprint after \"is\""
+	}
+	if len(rest) > 1 {
+		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %q after the fingerprint", clip(tail, 60))
+	}
+	fp, part, reason := parseDigest(trimPeriod(rest[0]))
+	if reason != "" {
+		return fp, part, reason
+	}
+	if label != "" {
+		l, reason := parseLabel("(" + label + ")")
+		if reason != "" {
+			return Fingerprint{}, label, reason
+		}
+		fp.KeyType = l
+	}
+	return fp, "", ""
+}
+
+func trimPeriod(s string) string {
+	if len(s) > 1 && s[len(s)-1] == '.' {
+		return s[:len(s)-1]
+	}
+	return s
+}
+
+// parseLabel reads "(LABEL)". The reason is empty if tok is a label
+// ssh-keygen prints.
+func parseLabel(tok string) (string, string) {
+	if len(tok) < 2 || tok[0] != '(' || tok[len(tok)-1] != ')' {
+		if strings.HasPrefix(tok, "(") || strings.HasSuffix(tok, ")") {
+			return "", fmt.Sprintf("unbalanced parenthesis in %q", clip(tok, 40))
+		}
+		return "", fmt.Sprintf("%q is not a key type label in parentheses", clip(tok, 40))
+	}
+	label := strings.ToUpper(tok[1 : len(tok)-1])
+	if !knownLabel(label) {
+		return "", fmt.Sprintf("unknown key type label %q", clip(label, 40))
+	}
+	return label, ""
+}
+
+// digestLike reports whether tok is meant as a digest: it has a hash
+// prefix or is long enough to be one, unlike a plain number.
+func digestLike(tok string) bool {
+	return strings.Contains(tok, ":") || len(tok) >= 22
+}
+
+// parseDigest reads one digest token.
+func parseDigest(tok string) (Fingerprint, string, string) {
+	fp, reason := parseToken(tok)
+	if reason != "" {
+		return Fingerprint{}, tok, reason
+	}
+	return fp, "", ""
+}
+
 func parseToken(tok string) (Fingerprint, string) {
-	if i := strings.IndexByte(tok, ':'); i > 0 {
+	if i := strings.IndexByte(tok, ':'); i > 2 {
 		var h Hash
-		switch strings.ToUpper(tok[:i]) {
+		switch name := strings.ToUpper(tok[:i]); name {
 		case "SHA256":
 			h = SHA256
 		case "MD5":
 			h = MD5
 		case "SHA1":
 			h = SHA1
-		}
-		if h != 0 {
-			body := tok[i+1:]
-			sum, reason := decodeDigest(body, h)
-			if reason != "" {
-				return Fingerprint{}, h.String() + " fingerprint: " + reason
+		default:
+			if isDigestName(name) {
+				return Fingerprint{}, fmt.Sprintf("unsupported digest %s (OpenSSH prints SHA256, MD5 and SHA1)", name)
 			}
-			return Fingerprint{Hash: h, Sum: sum}, ""
+			return Fingerprint{}, fmt.Sprintf("unknown prefix %q; %s", clip(tok[:i+1], 40), expectedForms)
 		}
+		sum, reason := decodeDigest(tok[i+1:], h)
+		if reason != "" {
+			return Fingerprint{}, h.String() + " digest: " + reason
+		}
+		return Fingerprint{Hash: h, Sum: sum}, ""
 	}
 	// No prefix: the length tells the hash.
 	if strings.Contains(tok, ":") {
@@ -114,7 +269,18 @@ func parseToken(tok string) (Fingerprint, string) {
 			return Fingerprint{Hash: h, Sum: sum}, ""
 		}
 	}
-	return Fingerprint{}, "not a recognised digest; " + expectedForms
+	return Fingerprint{}, fmt.Sprintf("%q is not a recognised digest; %s", clip(tok, 60), expectedForms)
+}
+
+// isDigestName reports whether s (upper case) names a digest family
+// ("SHA512", "SHA3-256", "BLAKE2B").
+func isDigestName(s string) bool {
+	for _, family := range []string{"SHA", "MD", "BLAKE", "RIPEMD", "SM3", "WHIRLPOOL"} {
+		if strings.HasPrefix(s, family) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeDigest reads the part after an explicit "SHA256:", "SHA1:" or "MD5:".
@@ -137,12 +303,12 @@ func decodeDigest(body string, h Hash) ([]byte, string) {
 		return sum, ""
 	}
 	if h == MD5 {
-		return nil, fmt.Sprintf("want %d colon-separated hex pairs", h.Size())
+		return nil, fmt.Sprintf("want %d colon-separated hex pairs, got %q", h.Size(), clip(body, 60))
 	}
 	if sum, ok := decodeBase64(body, h.Size()); ok {
 		return sum, ""
 	}
-	return nil, fmt.Sprintf("want %d bytes of base64 (%d characters without padding)", h.Size(), base64.RawStdEncoding.EncodedLen(h.Size()))
+	return nil, fmt.Sprintf("want %d bytes of base64 (%d characters without padding), got %q", h.Size(), base64.RawStdEncoding.EncodedLen(h.Size()), clip(body, 60))
 }
 
 func decodeColonHex(s string) ([]byte, string) {
