@@ -1,0 +1,780 @@
+package hostkeys
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/knownhosts"
+)
+
+// AuditOptions says what [Audit] reads and how strict it is. The zero
+// value audits nothing; set at least KnownHosts.
+type AuditOptions struct {
+	// KnownHosts are the known_hosts files to audit, in the order ssh
+	// reads them. Every file must be readable: a missing file is an
+	// error (the CLI drops ssh's default files that do not exist).
+	KnownHosts []string
+	// Inventory is a file naming the hosts that exist, one per line, as
+	// ssh looks them up ("host" or "[host]:port"); blank lines and '#'
+	// comments are skipped. If empty, the inventory rules (HK3xx) are off
+	// and hashed entries are not de-hashed.
+	Inventory string
+	// RequireHashed reports entries whose host names could be hashed but
+	// are not (HK106).
+	RequireHashed bool
+	// MinRSABits is the smallest RSA key that is not reported (HK103). If
+	// zero, 2048 is used.
+	MinRSABits int
+	// Workers is how many goroutines parse keys and de-hash names. If
+	// zero, runtime.GOMAXPROCS(0) is used.
+	Workers int
+	// Progress, if not nil, is called from Audit's goroutine about ten
+	// times a second while inventory names are de-hashed, with the names
+	// done and the total, and once at the end.
+	Progress func(done, total int)
+}
+
+// DefaultMinRSABits is the RSA size below which keys are reported when
+// AuditOptions.MinRSABits is zero.
+const DefaultMinRSABits = 2048
+
+// A Finding is one problem Audit found.
+type Finding struct {
+	RuleID   string   // a [Rule] ID, such as "HK104"
+	Severity Severity // the rule's severity
+	// File and Line locate the line the finding is about (Line is
+	// 1-based); both are empty for findings about no line.
+	File string
+	Line int
+	// Host is the host the finding is about: a name from the line or the
+	// inventory, the first pattern of a line's host field, or the hashed
+	// field of an entry no inventory name de-hashed. Empty for a line
+	// that names no host.
+	Host string
+	// Key is the SHA-256 fingerprint of the key concerned, if any.
+	Key string
+	// Message is one sentence saying what is wrong.
+	Message string
+}
+
+// Location returns "file:line", "file" or "".
+func (f *Finding) Location() string {
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d", f.File, f.Line)
+	}
+	return f.File
+}
+
+// Report is the result of [Audit].
+type Report struct {
+	// Findings are sorted by file (in the order the files were given),
+	// line and rule.
+	Findings []Finding
+	// Files are the files read, in order: known_hosts files, then the
+	// inventory.
+	Files []string
+	Stats AuditStats
+}
+
+// AuditStats says how much work an audit did.
+type AuditStats struct {
+	Lines          int // known_hosts lines read
+	Entries        int // of which entries
+	HashedEntries  int // of which with hashed names
+	InventoryNames int // distinct names in the inventory
+	// HMACs is the number of HMAC-SHA1 computations spent de-hashing:
+	// one per (hashed entry, inventory name).
+	HMACs int64
+}
+
+// Count returns the number of findings of severity s.
+func (r *Report) Count(s Severity) int {
+	n := 0
+	for i := range r.Findings {
+		if r.Findings[i].Severity == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Max returns the highest severity of the findings, or 0 if there are
+// none.
+func (r *Report) Max() Severity {
+	var m Severity
+	for i := range r.Findings {
+		m = max(m, r.Findings[i].Severity)
+	}
+	return m
+}
+
+// InventoryError is a problem reading an inventory file as a whole.
+type InventoryError struct {
+	File string
+	Err  error
+}
+
+func (e *InventoryError) Error() string {
+	return fmt.Sprintf("hostkeys: inventory %s: %v", e.File, e.Err)
+}
+
+func (e *InventoryError) Unwrap() error { return e.Err }
+
+// MaxInventoryLineLength is the longest inventory line read; a longer
+// line is reported (HK303) and skipped.
+const MaxInventoryLineLength = 4096
+
+// Audit checks known_hosts files, and an inventory of hosts, for the
+// problems listed by [Rules]: lines ssh cannot use, weak keys, hosts with
+// conflicting or duplicate keys, clear-text names where hashing is
+// required, wildcard and over-broad trust, revoked keys still trusted,
+// entries of hosts that are gone and hosts with no entry.
+//
+// Every finding is reported; none stops the audit. The error is non-nil
+// only when a file cannot be read or ctx is done.
+//
+// Hashed entries are de-hashed only against inventory names: each
+// (hashed entry, name) pair costs one HMAC-SHA1, from salt states computed
+// once, spread over the workers. Without an inventory a hashed entry
+// stands for no known host, so it is checked alone (its key, its line).
+func Audit(ctx context.Context, opts AuditOptions) (*Report, error) {
+	a := &auditor{opts: opts, fileIndex: map[string]int{}, seen: map[seenKey]bool{}, fps: map[string]string{}}
+	if a.opts.MinRSABits <= 0 {
+		a.opts.MinRSABits = DefaultMinRSABits
+	}
+	if a.opts.Workers <= 0 {
+		a.opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if err := a.load(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.dehash(ctx); err != nil {
+		return nil, err
+	}
+	a.checkLines()
+	a.checkHosts()
+	a.checkInventory()
+	slices.SortStableFunc(a.findings, func(x, y Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.fileIndex[x.File], a.fileIndex[y.File]),
+			cmp.Compare(x.Line, y.Line),
+			cmp.Compare(x.RuleID, y.RuleID),
+			cmp.Compare(x.Host, y.Host))
+	})
+	return &Report{Findings: a.findings, Files: a.fileNames, Stats: a.stats}, nil
+}
+
+// auditor holds one audit's state.
+type auditor struct {
+	opts      AuditOptions
+	files     []*knownhosts.File
+	fileNames []string
+	fileIndex map[string]int
+	ents      []entInfo
+	// lineEnt maps a file's line numbers to indexes in ents (-1: none).
+	lineEnt [][]int32
+	inv     []invName
+	stats   AuditStats
+
+	findings []Finding
+	seen     map[seenKey]bool   // findings about pairs of lines, made once
+	fps      map[string]string  // base64 key field -> SHA256 fingerprint
+	byName   map[string][]int32 // literal plain names -> unmarked usable entries
+}
+
+type seenKey struct {
+	rule string
+	a, b int32
+}
+
+// entInfo is what the audit knows of one entry.
+type entInfo struct {
+	e    *knownhosts.Entry
+	file int
+	key  ssh.PublicKey // nil if the line is not usable
+	b64  string        // the key's base64 field
+	// name is the name the entry is reported under: the first pattern,
+	// or for a hashed entry the inventory name that de-hashes it.
+	name    string
+	matched bool // some inventory name matches the entry
+}
+
+// usable reports whether ssh can use the entry's line.
+func (x *entInfo) usable() bool { return x.key != nil }
+
+// invName is one inventory name.
+type invName struct {
+	name string
+	line int
+	ents []int32 // entries whose host field matches the name
+}
+
+func (a *auditor) addFile(name string) bool {
+	if _, ok := a.fileIndex[name]; ok {
+		return false
+	}
+	a.fileIndex[name] = len(a.fileNames)
+	a.fileNames = append(a.fileNames, name)
+	return true
+}
+
+func (a *auditor) load(ctx context.Context) error {
+	for _, name := range a.opts.KnownHosts {
+		if !a.addFile(name) {
+			continue // the same file twice
+		}
+		f, err := knownhosts.ParseFile(name)
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fi := len(a.files)
+		a.files = append(a.files, f)
+		idx := make([]int32, len(f.Lines)+1)
+		for i := range idx {
+			idx[i] = -1
+		}
+		a.stats.Lines += len(f.Lines)
+		for _, e := range f.Entries() {
+			idx[e.Line] = int32(len(a.ents))
+			a.ents = append(a.ents, entInfo{e: e, file: fi, b64: keyField(e.KeyText), name: firstName(e)})
+			if e.IsHashed() {
+				a.stats.HashedEntries++
+			}
+		}
+		a.lineEnt = append(a.lineEnt, idx)
+	}
+	a.stats.Entries = len(a.ents)
+	a.parseKeys()
+
+	// Lines ssh cannot use, with the parser's reasons.
+	bad := map[[2]int]bool{}
+	for fi, f := range a.files {
+		for _, p := range f.Problems() {
+			bad[[2]int{fi, p.Line}] = true
+			host := ""
+			if i := a.lineEnt[fi][p.Line]; i >= 0 {
+				host = a.ents[i].name
+			}
+			a.add(Finding{RuleID: RuleMalformedLine, File: f.Name, Line: p.Line, Host: host,
+				Message: "ssh ignores this line: " + p.Reason + "."})
+		}
+	}
+	for i := range a.ents {
+		x := &a.ents[i]
+		if bad[[2]int{x.file, x.e.Line}] {
+			x.key = nil
+		}
+	}
+
+	if a.opts.Inventory != "" {
+		if err := a.readInventory(a.opts.Inventory); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// parseKeys parses every entry's key on all workers (Entry keeps the
+// result), so that Problems and the checks find them parsed.
+func (a *auditor) parseKeys() {
+	var next atomic.Int64
+	const block = 1024
+	var wg sync.WaitGroup
+	for w := 0; w < a.opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= len(a.ents) {
+					return
+				}
+				for i := lo; i < min(lo+block, len(a.ents)); i++ {
+					x := &a.ents[i]
+					if k, err := x.e.Key(); err == nil {
+						x.key = k
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// keyField returns the base64 field of "TYPE BASE64 [comment]".
+func keyField(keyText string) string {
+	i := strings.IndexAny(keyText, " \t")
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(keyText[i:], " \t")
+	if i := strings.IndexAny(rest, " \t"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.TrimSuffix(rest, "\r")
+}
+
+// firstName is the name an entry is reported under before any
+// de-hashing: its first pattern, or its hashed field.
+func firstName(e *knownhosts.Entry) string {
+	if e.IsHashed() {
+		return e.Hosts
+	}
+	name, _, _ := strings.Cut(e.Hosts, ",")
+	return name
+}
+
+func (a *auditor) readInventory(name string) error {
+	if !a.addFile(name) {
+		return &InventoryError{File: name, Err: errors.New("also given as a known_hosts file")}
+	}
+	fh, err := os.Open(name)
+	if err != nil {
+		return &InventoryError{File: name, Err: err}
+	}
+	defer fh.Close()
+	r := bufio.NewReader(fh)
+	seen := map[string]bool{}
+	for num := 1; ; num++ {
+		line, err := readLine(r)
+		if err == io.EOF && line == "" {
+			break
+		}
+		if err != nil && err != io.EOF && !errors.Is(err, errLongLine) {
+			return &InventoryError{File: name, Err: err}
+		}
+		bad := func(reason string) {
+			a.add(Finding{RuleID: RuleInventoryLine, File: name, Line: num, Message: "Not a host name: " + reason + "."})
+		}
+		if errors.Is(err, errLongLine) {
+			bad(fmt.Sprintf("the line is longer than %d bytes", MaxInventoryLineLength))
+			continue
+		}
+		s := strings.Trim(line, " \t\r")
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		if reason := badInventoryName(s); reason != "" {
+			bad(reason)
+			continue
+		}
+		if _, err := netip.ParseAddr(s); err != nil {
+			s = strings.ToLower(s) // as ssh lowercases names, not addresses
+		}
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		a.inv = append(a.inv, invName{name: s, line: num})
+	}
+	a.stats.InventoryNames = len(a.inv)
+	return nil
+}
+
+var errLongLine = errors.New("line too long")
+
+// readLine reads one line without its "\n"; a line over
+// MaxInventoryLineLength is consumed and reported as errLongLine.
+func readLine(r *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(b)+len(chunk) > MaxInventoryLineLength+1 {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = r.ReadSlice('\n')
+			}
+			if err != nil && err != io.EOF {
+				return "", err
+			}
+			return "", errLongLine
+		}
+		b = append(b, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return strings.TrimSuffix(string(b), "\n"), err
+	}
+}
+
+// badInventoryName says why s cannot be a host name as ssh looks it up.
+func badInventoryName(s string) string {
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return fmt.Sprintf("%q has a blank in it (one name per line)", s)
+	}
+	if strings.ContainsAny(s, ",*?!") {
+		return fmt.Sprintf("%q is a list or a pattern", s)
+	}
+	if s[0] == '|' || s[0] == '@' {
+		return fmt.Sprintf("%q is not a name", s)
+	}
+	if s[0] == '[' {
+		host, port, ok := strings.Cut(s[1:], "]:")
+		if !ok || host == "" || port == "" || strings.Trim(port, "0123456789") != "" {
+			return fmt.Sprintf("%q is not \"[host]:port\"", s)
+		}
+	}
+	return ""
+}
+
+// dehash matches every inventory name against every entry, on all
+// workers: each worker looks names up in a DB that scans its hashed
+// entries on one goroutine, so a (hashed entry, name) pair costs one HMAC
+// and the cores never wait for each other.
+func (a *auditor) dehash(ctx context.Context) error {
+	if len(a.inv) == 0 {
+		return nil
+	}
+	db := knownhosts.New(knownhosts.Options{Workers: 1}, a.files...)
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < a.opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(a.inv) {
+					return
+				}
+				n := &a.inv[i]
+				for _, e := range db.Lookup(n.name) {
+					if j := a.entryAt(e); j >= 0 {
+						n.ents = append(n.ents, j)
+					}
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	if a.opts.Progress != nil {
+		finished := make(chan struct{})
+		go func() { wg.Wait(); close(finished) }()
+		t := time.NewTicker(100 * time.Millisecond)
+	wait:
+		for {
+			select {
+			case <-finished:
+				break wait
+			case <-t.C:
+				a.opts.Progress(int(done.Load()), len(a.inv))
+			}
+		}
+		t.Stop()
+		a.opts.Progress(int(done.Load()), len(a.inv))
+	} else {
+		wg.Wait()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	a.stats.HMACs = int64(len(a.inv)) * int64(a.stats.HashedEntries)
+	for i := range a.inv {
+		n := &a.inv[i]
+		for _, j := range n.ents {
+			x := &a.ents[j]
+			x.matched = true
+			if x.e.IsHashed() && x.name == x.e.Hosts {
+				x.name = n.name
+			}
+		}
+	}
+	return nil
+}
+
+// entryAt maps an entry returned by a DB lookup back to the audit's.
+func (a *auditor) entryAt(e *knownhosts.Entry) int32 {
+	fi, ok := a.fileIndex[e.File]
+	if !ok || fi >= len(a.lineEnt) || e.Line <= 0 || e.Line >= len(a.lineEnt[fi]) {
+		return -1
+	}
+	return a.lineEnt[fi][e.Line]
+}
+
+func (a *auditor) add(f Finding) {
+	if r, ok := ruleByID(f.RuleID); ok && f.Severity == 0 {
+		f.Severity = r.Severity
+	}
+	a.findings = append(a.findings, f)
+}
+
+// addAt adds a finding about entry i.
+func (a *auditor) addAt(rule string, i int32, msg string) {
+	x := &a.ents[i]
+	a.add(Finding{RuleID: rule, File: x.e.File, Line: x.e.Line, Host: x.name, Key: a.fingerprint(x), Message: msg})
+}
+
+// fingerprint returns the entry's key's SHA-256 fingerprint, computed
+// once per key.
+func (a *auditor) fingerprint(x *entInfo) string {
+	if x.key == nil {
+		return ""
+	}
+	if fp, ok := a.fps[x.b64]; ok {
+		return fp
+	}
+	fp := fingerprint.Of(x.key, fingerprint.SHA256).String()
+	a.fps[x.b64] = fp
+	return fp
+}
+
+func (a *auditor) where(i int32) string {
+	x := &a.ents[i]
+	if len(a.files) == 1 {
+		return fmt.Sprintf("line %d", x.e.Line)
+	}
+	return fmt.Sprintf("%s:%d", x.e.File, x.e.Line)
+}
+
+// checkLines applies the rules about one line.
+func (a *auditor) checkLines() {
+	revoked := map[string]int32{} // base64 key -> first @revoked entry
+	for i := range a.ents {
+		x := &a.ents[i]
+		if x.usable() && x.e.Marker == fingerprint.Revoked {
+			if _, ok := revoked[x.b64]; !ok {
+				revoked[x.b64] = int32(i)
+			}
+		}
+	}
+	for i := range a.ents {
+		x := &a.ents[i]
+		if !x.usable() {
+			continue
+		}
+		i := int32(i)
+		if x.e.Marker != fingerprint.Revoked {
+			a.checkKey(i)
+			if r, ok := revoked[x.b64]; ok {
+				what := "trusted"
+				if x.e.Marker == fingerprint.CertAuthority {
+					what = "trusted as a CA"
+				}
+				a.addAt(RuleRevokedKeyTrusted, i, fmt.Sprintf("This key is revoked at %s (for %s) but %s here.",
+					a.where(r), a.ents[r].e.Hosts, what))
+			}
+		}
+		switch x.e.Marker {
+		case "":
+			if x.e.IsHashed() {
+				continue
+			}
+			wild := wildcards(x.e.Patterns())
+			if len(wild) > 0 {
+				a.addAt(RuleWildcardPlainKey, i, fmt.Sprintf("One plain %s key is trusted for every host matching %s.",
+					x.key.Type(), strings.Join(quoteAll(wild), ", ")))
+			} else if a.opts.RequireHashed && !hasNegation(x.e.Patterns()) {
+				a.addAt(RulePlainHostName, i, fmt.Sprintf("Host names %s are in clear text; hash them with `hostkeys hash`.",
+					strings.Join(quoteAll(x.e.Patterns()), ", ")))
+			}
+		case fingerprint.CertAuthority:
+			if x.e.IsHashed() {
+				continue
+			}
+			if broad := broadPatterns(x.e.Patterns()); len(broad) > 0 {
+				a.addAt(RuleBroadCertAuthority, i, fmt.Sprintf("The CA is trusted to sign for every host matching %s, beyond one domain.",
+					strings.Join(quoteAll(broad), ", ")))
+			}
+		}
+	}
+}
+
+// checkKey reports weak keys.
+func (a *auditor) checkKey(i int32) {
+	x := &a.ents[i]
+	typ := x.key.Type()
+	switch {
+	case typ == fingerprint.KeyAlgoDSA || typ == fingerprint.CertAlgoDSAv01:
+		a.addAt(RuleDSAKey, i, "DSA key: OpenSSH no longer accepts DSA host keys; pin the host's Ed25519 or ECDSA key instead.")
+	case typ == ssh.KeyAlgoRSA || typ == ssh.CertAlgoRSAv01:
+		if bits := fingerprint.Bits(x.key); bits > 0 && bits < a.opts.MinRSABits {
+			a.addAt(RuleSmallRSAKey, i, fmt.Sprintf("RSA key of %d bits, under the minimum of %d.", bits, a.opts.MinRSABits))
+		}
+	}
+}
+
+func quoteAll(s []string) []string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return q
+}
+
+// wildcards returns the positive patterns with '*' or '?'.
+func wildcards(patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		if !strings.HasPrefix(p, "!") && strings.ContainsAny(p, "*?") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func hasNegation(patterns []string) bool {
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "!") {
+			return true
+		}
+	}
+	return false
+}
+
+// broadPatterns returns the positive patterns that reach beyond one
+// domain: those whose literal text after the last wildcard does not
+// name at least two labels, such as "*", "*.com", "10.*" or "web*".
+func broadPatterns(patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "!") {
+			continue
+		}
+		i := strings.LastIndexAny(p, "*?")
+		if i < 0 {
+			continue
+		}
+		suffix := strings.TrimSuffix(p[i+1:], ".")
+		labels := 0
+		for _, l := range strings.Split(suffix, ".") {
+			if l != "" {
+				labels++
+			}
+		}
+		if !strings.HasPrefix(suffix, ".") || labels < 2 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkHosts applies the rules about one host's entries: conflicting
+// keys of one type and duplicates. A host's entries are those of its
+// literal plain names, and for an inventory name every entry ssh would
+// consider for it (hashed ones and patterns included).
+func (a *auditor) checkHosts() {
+	a.byName = map[string][]int32{}
+	var order []string
+	for i := range a.ents {
+		x := &a.ents[i]
+		if !x.usable() || x.e.Marker != "" || x.e.IsHashed() {
+			continue
+		}
+		for _, p := range x.e.Patterns() {
+			if p == "" || p[0] == '!' || strings.ContainsAny(p, "*?") {
+				continue
+			}
+			p = strings.ToLower(p)
+			if _, ok := a.byName[p]; !ok {
+				order = append(order, p)
+			}
+			a.byName[p] = append(a.byName[p], int32(i))
+		}
+	}
+	inInv := map[string]bool{}
+	for _, n := range a.inv {
+		inInv[n.name] = true
+		var ents []int32
+		for _, j := range n.ents {
+			if x := &a.ents[j]; x.usable() && x.e.Marker == "" {
+				ents = append(ents, j)
+			}
+		}
+		a.checkHost(n.name, ents)
+	}
+	for _, name := range order {
+		if !inInv[name] {
+			a.checkHost(name, a.byName[name])
+		}
+	}
+}
+
+// checkHost reports conflicting and duplicate keys among one host's
+// unmarked usable entries, given in file order.
+func (a *auditor) checkHost(name string, ents []int32) {
+	if len(ents) < 2 {
+		return
+	}
+	firstOfType := map[string]int32{} // key type -> first entry
+	firstOfKey := map[string]int32{}  // base64 key -> first entry
+	for _, j := range ents {
+		x := &a.ents[j]
+		if k, ok := firstOfKey[x.b64]; ok {
+			if a.once(RuleDuplicateEntry, k, j) {
+				a.addAt(RuleDuplicateEntry, j, fmt.Sprintf("Host %q has this key already at %s.", name, a.where(k)))
+			}
+			continue
+		}
+		firstOfKey[x.b64] = j
+		typ := x.key.Type()
+		if k, ok := firstOfType[typ]; ok {
+			if a.once(RuleConflictingKeys, k, j) {
+				a.addAt(RuleConflictingKeys, j, fmt.Sprintf("Host %q has another %s key at %s (%s); ssh accepts both.",
+					name, typ, a.where(k), a.fingerprint(&a.ents[k])))
+			}
+			continue
+		}
+		firstOfType[typ] = j
+	}
+}
+
+// once reports whether the finding about entries i and j is new.
+func (a *auditor) once(rule string, i, j int32) bool {
+	k := seenKey{rule: rule, a: i, b: j}
+	if a.seen[k] {
+		return false
+	}
+	a.seen[k] = true
+	return true
+}
+
+// checkInventory reports stale entries and hosts without entries.
+func (a *auditor) checkInventory() {
+	if a.opts.Inventory == "" {
+		return
+	}
+	for i := range a.ents {
+		x := &a.ents[i]
+		if x.matched || x.e.Marker != "" || !x.usable() {
+			continue
+		}
+		if x.e.IsHashed() {
+			a.addAt(RuleStaleEntry, int32(i), "This hashed entry matches no inventory host.")
+			continue
+		}
+		if len(wildcards(x.e.Patterns())) > 0 {
+			continue // a pattern stands for hosts, not a host
+		}
+		a.addAt(RuleStaleEntry, int32(i), fmt.Sprintf("%s matches no inventory host.", strings.Join(quoteAll(x.e.Patterns()), ", ")))
+	}
+	for _, n := range a.inv {
+		found := false
+		for _, j := range n.ents {
+			if x := &a.ents[j]; x.usable() && x.e.Marker != fingerprint.Revoked {
+				found = true
+				break
+			}
+		}
+		if !found {
+			a.add(Finding{RuleID: RuleHostWithoutEntry, File: a.opts.Inventory, Line: n.line, Host: n.name,
+				Message: fmt.Sprintf("No known_hosts entry that ssh can use names %q.", n.name)})
+		}
+	}
+}
