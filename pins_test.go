@@ -1,0 +1,268 @@
+package hostkeys
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/knownhosts"
+)
+
+// GitHub's Ed25519 host key and its published fingerprints
+// (research/crosscheck.md, checked with ssh-keygen -l).
+const (
+	ghKeyText = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+	ghSHA256  = "SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU"
+	ghMD5     = "65:96:2d:fc:e8:d5:a9:11:64:0c:0f:ea:00:6e:5b:bd"
+)
+
+func ghKey(t testing.TB) ssh.PublicKey {
+	k, _, err := fingerprint.ParseKeyText(ghKeyText)
+	require.NoError(t, err)
+	return k
+}
+
+func otherKey(t testing.TB) ssh.PublicKey {
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	k, err := ssh.NewPublicKey(pub)
+	require.NoError(t, err)
+	return k
+}
+
+func parsePinsText(t testing.TB, text string) *Pins {
+	t.Helper()
+	p, err := ParsePins(strings.NewReader(text), filepath.Join("testdata", "pins", "pins.txt"))
+	require.NoError(t, err)
+	return p
+}
+
+func TestPinsVendorForms(t *testing.T) {
+	hashed := knownhosts.HashHost("github.com")
+	forms := map[string]string{
+		"sha256 with GitHub's label":   "Host github.com\n" + ghSHA256 + " (Ed25519)\n",
+		"sha256 without label":         "Host github.com\n" + ghSHA256 + "\n",
+		"bare base64 (GitHub meta)":    "Host github.com\n+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU\n",
+		"vendor MD5 colon-hex":         "Host github.com\n" + ghMD5 + " (ED25519)\n",
+		"OpenSSH MD5":                  "Host github.com\nMD5:" + ghMD5 + "\n",
+		"ssh-keygen -l line":           "Host github.com\n256 " + ghSHA256 + " no comment (ED25519)\n",
+		"bare key":                     "Host github.com\n" + ghKeyText + " comment\n",
+		"known_hosts line":             "github.com " + ghKeyText + "\n",
+		"hashed known_hosts line":      hashed + " " + ghKeyText + "\n",
+		"known_hosts in a section":     "Host example.com\nSHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\ngithub.com " + ghKeyText + "\n",
+		"Include GitHub meta JSON":     "Host github.com\nInclude github-meta.json\n",
+		"section with several names":   "Host  gitlab.com, github.com\tbitbucket.org\n" + ghSHA256 + "\n",
+		"wildcard section":             "Host *.com\n" + ghSHA256 + "\n",
+		"host keyword case, CRLF":      "host github.com\r\n" + ghSHA256 + " (ED25519)\r\n",
+		"negation does not exclude it": "Host *.com,!gitlab.com\n" + ghSHA256 + "\n",
+	}
+	key := ghKey(t)
+	for name, text := range forms {
+		t.Run(name, func(t *testing.T) {
+			p := parsePinsText(t, text)
+			pins := p.Lookup("github.com", 22)
+			require.NotEmpty(t, pins)
+			var ok bool
+			for _, pin := range pins {
+				ok = ok || (pin.Marker == "" && pin.Matches(key))
+			}
+			assert.True(t, ok, "no pin matches GitHub's key")
+			assert.Equal(t, text, string(p.Bytes()), "lossless")
+			for _, pin := range pins {
+				assert.NotZero(t, pin.Line)
+				assert.Equal(t, strings.Contains(name, "MD5"), pin.Weak(), pin.String())
+			}
+		})
+	}
+}
+
+func TestPinsHostNamesBind(t *testing.T) {
+	// examples/vendorcheck's old bug: a pin under another host name must
+	// not vouch for this one.
+	p := parsePinsText(t, "Host evil.example.com\n"+ghSHA256+"\n\nevil2.example.com "+ghKeyText+"\n")
+	assert.Empty(t, p.Lookup("github.com", 22))
+	assert.Len(t, p.Lookup("evil.example.com", 22), 1)
+	assert.Len(t, p.Lookup("EVIL2.example.com", 22), 1, "names are case-insensitive")
+
+	p = parsePinsText(t, "Host *.com,!github.com\n"+ghSHA256+"\n")
+	assert.Empty(t, p.Lookup("github.com", 22), "negated")
+	assert.Len(t, p.Lookup("gitlab.com", 22), 1)
+}
+
+func TestPinsPorts(t *testing.T) {
+	p := parsePinsText(t, "Host bitbucket.org,[altssh.bitbucket.org]:443\n"+
+		"SHA256:46OSHA1Rmj8E8ERTC6xkNcmGOw9oFxYr0WF6zWW8l1E (RSA)\n"+
+		"97:8c:1b:f2:6f:14:6b:5c:3b:ec:aa:46:46:74:7c:40 (RSA)\n")
+	assert.Len(t, p.Lookup("bitbucket.org", 22), 2)
+	assert.Len(t, p.Lookup("bitbucket.org", 0), 2, "port 0 is 22")
+	assert.Empty(t, p.Lookup("bitbucket.org", 2222), "plain names pin port 22 only")
+	assert.Len(t, p.Lookup("altssh.bitbucket.org", 443), 2)
+	assert.Empty(t, p.Lookup("altssh.bitbucket.org", 22))
+	pins := p.Lookup("bitbucket.org", 22)
+	assert.Equal(t, "RSA", pins[0].Fingerprint.KeyType)
+	assert.False(t, pins[0].Weak())
+	assert.True(t, pins[1].Weak())
+	assert.Equal(t, "bitbucket.org,[altssh.bitbucket.org]:443", pins[0].Hosts)
+	assert.Equal(t, "testdata/pins/pins.txt:2", pins[0].Location())
+}
+
+func TestPinsLabelMustAgree(t *testing.T) {
+	p := parsePinsText(t, "Host github.com\n"+ghSHA256+" (RSA)\n")
+	pins := p.Lookup("github.com", 22)
+	require.Len(t, pins, 1)
+	assert.False(t, pins[0].Matches(ghKey(t)), "an Ed25519 key is not the RSA key the label names")
+}
+
+func TestPinsMarkers(t *testing.T) {
+	ca := otherKey(t)
+	caText := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(ca)))
+	p := parsePinsText(t, "Host github.com\n@revoked "+ghSHA256+"\n@cert-authority "+caText+"\n"+
+		"@revoked *.example.com "+ghKeyText+"\n")
+	pins := p.Lookup("github.com", 22)
+	require.Len(t, pins, 2)
+	assert.Equal(t, fingerprint.Revoked, pins[0].Marker)
+	assert.Equal(t, fingerprint.CertAuthority, pins[1].Marker)
+	cert := &ssh.Certificate{Key: ghKey(t), CertType: ssh.HostCert, SignatureKey: ca}
+	assert.True(t, pins[1].Signs(cert))
+	assert.False(t, pins[1].Signs(ghKey(t)))
+	assert.True(t, pins[0].Matches(cert), "a certificate matches through its key")
+	pins = p.Lookup("a.example.com", 22)
+	require.Len(t, pins, 1)
+	assert.Equal(t, fingerprint.Revoked, pins[0].Marker)
+	assert.Equal(t, 4, pins[0].Line)
+}
+
+func TestPinsInclude(t *testing.T) {
+	p := parsePinsText(t, "# GitHub\nHost github.com\nInclude github-meta.json\n")
+	pins := p.Lookup("github.com", 22)
+	require.Len(t, pins, 4)
+	for _, pin := range pins {
+		assert.Equal(t, 3, pin.Line)
+		assert.Contains(t, pin.Included, "github-meta.json: ssh_")
+	}
+	assert.Equal(t, "ED25519", pins[2].Fingerprint.KeyType)
+	assert.True(t, pins[2].Matches(ghKey(t)))
+	assert.True(t, pins[0].Matches(ghKey(t)))
+	assert.Equal(t, "testdata/pins/pins.txt:3 (github-meta.json: ssh_keys[0])", pins[0].Location())
+}
+
+func TestPinsErrors(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"ssh_keys": ["ssh-ed25519 AAAA"]}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.json"), []byte(`{}`), 0o644))
+	tests := []struct{ text, reason string }{
+		{"SHA256:" + ghSHA256[7:] + "\n", "neither a known_hosts line nor a pin"},
+		{"Include github-meta.json\n", "Include outside a Host section"},
+		{"Host\n", "Host without patterns"},
+		{"Host a\nSHA256:notbase64!\n", "neither a fingerprint nor a public key"},
+		{"Host a\nssh-ed25519 AAAAC3Nza\n", "bad public key"},
+		{"Host a\n@bogus " + ghSHA256 + "\n", "unknown marker"},
+		{"Host a\n@revoked\n", "@revoked without"},
+		{"Host a\nInclude missing.json\n", `Include "missing.json"`},
+		{"Host a\nInclude bad.json\n", "ssh_keys[0]"},
+		{"Host a\nInclude empty.json\n", "no ssh_key_fingerprints"},
+		{"Host a\nInclude\n", "Include without a file name"},
+		{"github.com ssh-foo AAAA\n", "neither a known_hosts line nor a pin"},
+		{"github.com ssh-ed25519 AAAAC3Nza\n", "known_hosts line"},
+		{"Host a\n" + strings.Repeat("x", MaxPinLineLength+1) + "\n", "line longer than"},
+	}
+	for _, tt := range tests {
+		name := filepath.Join(dir, "pins")
+		text := "# ok\n" + tt.text
+		p, err := ParsePins(strings.NewReader(text), name)
+		var ie *InvalidPinsError
+		require.ErrorAs(t, err, &ie, tt.text)
+		require.NotNil(t, p)
+		require.Len(t, ie.Lines, 1, tt.text)
+		le := ie.Lines[0]
+		assert.Equal(t, name, le.File)
+		assert.Equal(t, strings.Count(text, "\n"), le.Line, tt.text)
+		assert.Contains(t, le.Reason, tt.reason)
+		assert.Contains(t, err.Error(), fmt.Sprintf("hostkeys: %s: 1 invalid line; line %d: ", name, le.Line))
+		assert.Equal(t, text, string(p.Bytes()), "lossless with invalid lines")
+	}
+}
+
+func TestPinsAllErrorsReported(t *testing.T) {
+	_, err := ParsePins(strings.NewReader("bad1\nbad2\ngithub.com "+ghKeyText+"\nbad3\n"), "f")
+	var ie *InvalidPinsError
+	require.ErrorAs(t, err, &ie)
+	require.Len(t, ie.Lines, 3)
+	assert.Equal(t, []int{1, 2, 4}, []int{ie.Lines[0].Line, ie.Lines[1].Line, ie.Lines[2].Line})
+}
+
+func TestPinsTooLarge(t *testing.T) {
+	_, err := ParsePins(strings.NewReader(strings.Repeat("#\n", MaxPinsSize/2+1)), "big")
+	var pe *PinError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, pe.Error(), "hostkeys: big: larger than")
+}
+
+func TestPinsNoFinalNewline(t *testing.T) {
+	text := "Host github.com\n" + ghSHA256
+	p := parsePinsText(t, text)
+	assert.True(t, p.NoFinalNewline)
+	assert.Equal(t, text, string(p.Bytes()))
+	assert.Len(t, p.Lookup("github.com", 22), 1)
+}
+
+func TestPinsIncludeNotRegular(t *testing.T) {
+	_, err := ParsePins(strings.NewReader("Host a\nInclude /dev/zero\n"), "f")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a regular file")
+}
+
+// pinList10k makes a pin list of n hosts, one known_hosts line and one Host
+// section each.
+func pinList(tb testing.TB, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i%2 == 0 {
+			fmt.Fprintf(&b, "host%d.example.com %s\n", i, ghKeyText)
+		} else {
+			fmt.Fprintf(&b, "Host host%d.example.com\n%s (ED25519)\n", i, ghSHA256)
+		}
+	}
+	b.WriteString("Host *.wild.example.com\n" + ghSHA256 + "\n")
+	return b.String()
+}
+
+func TestPins10kLoadAndLookup(t *testing.T) {
+	text := pinList(t, 10000)
+	start := time.Now()
+	p := parsePinsText(t, text)
+	load := time.Since(start)
+	t.Logf("load of 10,000 hosts (%d bytes): %v", len(text), load)
+	assert.Len(t, p.Lookup("host4242.example.com", 22), 1)
+	assert.Len(t, p.Lookup("host4243.example.com", 22), 1)
+	assert.Len(t, p.Lookup("x.wild.example.com", 22), 1)
+}
+
+func BenchmarkPinsLoad10k(b *testing.B) {
+	text := pinList(b, 10000)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if _, err := ParsePins(strings.NewReader(text), "pins"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPinsLookup10k(b *testing.B) {
+	p := parsePinsText(b, pinList(b, 10000))
+	for b.Loop() {
+		if len(p.Lookup("host4243.example.com", 22)) != 1 {
+			b.Fatal("not found")
+		}
+	}
+}
