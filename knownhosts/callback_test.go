@@ -115,9 +115,9 @@ func TestCertExpired(t *testing.T) {
 	require.NoError(t, c.SignCert(rand.Reader, ca))
 	f := parseString(t, "@cert-authority * "+keyText(ca.PublicKey())+"\n")
 	db := New(Options{Now: func() time.Time { return time.Unix(150, 0) }}, f)
-	assert.NoError(t, db.Check("h", 22, c))
+	assert.NoError(t, db.Check("h", c))
 	db = New(Options{Now: func() time.Time { return time.Unix(250, 0) }}, f)
-	assert.True(t, IsHostUnknown(db.Check("h", 22, c)))
+	assert.True(t, IsHostUnknown(db.Check("h", c)))
 }
 
 func TestHostKeyAlgorithms(t *testing.T) {
@@ -127,7 +127,7 @@ func TestHostKeyAlgorithms(t *testing.T) {
 	require.NoError(t, err)
 	rsaKey := keyText(pub)
 	db := testDB(t, "h "+rsaKey, "@cert-authority h "+kCA, "other "+k1)
-	algos := db.HostKeyAlgorithms("h", 22)
+	algos := db.HostKeyAlgorithms("h")
 	assert.Equal(t, []string{
 		ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
 		ssh.CertAlgoSKED25519v01, ssh.CertAlgoSKECDSA256v01, ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01,
@@ -136,9 +136,9 @@ func TestHostKeyAlgorithms(t *testing.T) {
 		ssh.KeyAlgoSKED25519, ssh.KeyAlgoSKECDSA256,
 	}, algos)
 	// A known key of the best type: the default list as is.
-	assert.Equal(t, defaultHostKeyAlgorithms, testDB(t, "h "+k1).HostKeyAlgorithms("h", 22))
+	assert.Equal(t, defaultHostKeyAlgorithms, testDB(t, "h "+k1).HostKeyAlgorithms("h"))
 	// EC only.
-	algos = testDB(t, "h "+kEC).HostKeyAlgorithms("h", 22)
+	algos = testDB(t, "h "+kEC).HostKeyAlgorithms("h")
 	assert.Equal(t, []string{ssh.CertAlgoECDSA256v01, ssh.KeyAlgoECDSA256}, algos[:2])
 }
 

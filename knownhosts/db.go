@@ -1,13 +1,18 @@
 package knownhosts
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,7 +23,8 @@ import (
 	"github.com/hostkeys/hostkeys/fingerprint"
 )
 
-// Options tunes a DB. The zero value is what ssh does.
+// Options tunes a DB. The zero value is what ssh does, except that the
+// files named must exist.
 type Options struct {
 	// Now is the clock used to check host certificates' validity. If nil,
 	// time.Now is used.
@@ -26,6 +32,11 @@ type Options struct {
 	// Workers is how many goroutines match a name against hashed entries
 	// when there are many of them. If zero, runtime.GOMAXPROCS(0) is used.
 	Workers int
+	// SkipMissing skips files that do not exist, as ssh skips its
+	// known_hosts files (see [DefaultFiles]); [DB.Files] lists them as
+	// missing. If false, a missing file is an error: a program that
+	// names a wrong path would otherwise trust no key it has recorded.
+	SkipMissing bool
 }
 
 // DB is the set of known_hosts files ssh reads for one connection: the
@@ -35,8 +46,8 @@ type Options struct {
 // between entries with the same key) and host field, an index of plain
 // names, the patterns to scan, and the HMAC states of hashed names.
 type DB struct {
-	files    []*File         // when made by New
-	names    []string        // file names
+	files    []DBFile        // what each file gave, in order
+	names    []string        // names of the files read
 	segs     []segment       // every entry of every file, in order
 	hsegs    []hashedSegment // hashed names that can match
 	nents    int
@@ -47,25 +58,130 @@ type DB struct {
 	opts     Options
 }
 
-// Open reads known_hosts files into a DB. A file that does not exist is
-// skipped, as ssh does; any other read error is returned. Invalid lines
-// are skipped, as ssh skips them; use [ParseFile] to see them.
+// DBFile says what a DB took from one file.
+type DBFile struct {
+	Name string
+	// Entries is the number of entry lines read, usable by ssh or not.
+	Entries int
+	// Missing is set for a file that did not exist and was skipped
+	// (Options.SkipMissing).
+	Missing bool
+}
+
+// ErrNotKnownHosts is wrapped by the [FileError] of a file that is not a
+// known_hosts file.
+var ErrNotKnownHosts = errors.New("not a known_hosts file")
+
+// FileError is returned by [Open] and [OpenOptions] for a file they
+// cannot use: one that is missing (unless Options.SkipMissing is set),
+// cannot be read, or is not a known_hosts file.
+type FileError struct {
+	File string
+	// Line is, for a file that is not a known_hosts file, the first line
+	// that shows it; 0 otherwise.
+	Line int
+	// Reason says what is wrong with that line.
+	Reason string
+	// Err is the cause: ErrNotKnownHosts, or the error of opening or
+	// reading the file (an *fs.PathError; errors.Is(err,
+	// fs.ErrNotExist) for a missing file).
+	Err error
+}
+
+func (e *FileError) Error() string {
+	if e.Err == ErrNotKnownHosts {
+		return fmt.Sprintf("knownhosts: %s:%d: not a known_hosts file: %s", e.File, e.Line, e.Reason)
+	}
+	var pe *fs.PathError
+	msg := "knownhosts: " + e.File + ": " + e.Err.Error()
+	if errors.As(e.Err, &pe) {
+		msg = "knownhosts: " + pe.Error()
+	}
+	if strings.HasPrefix(e.File, "~") && errors.Is(e.Err, fs.ErrNotExist) {
+		msg += ` (a leading "~" is not expanded; see DefaultFiles)`
+	}
+	return msg
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Open reads known_hosts files into a DB, as [OpenOptions] with the zero
+// Options.
 func Open(files ...string) (*DB, error) {
 	return OpenOptions(Options{}, files...)
 }
 
-// OpenOptions is Open with options.
+// OpenOptions reads known_hosts files into a DB. Invalid lines are
+// skipped, as ssh skips them; use [ParseFile] to see them.
+//
+// Each file must exist, unless opts.SkipMissing is set, and be a
+// known_hosts file: a file with content but no entry, in which some line
+// is neither blank nor a comment or which holds a NUL byte, is refused
+// (a binary file, a private key, a path mixed up with another), where
+// ssh would silently trust nothing from it. A file with at least one
+// entry is read as ssh reads it, bad lines and all. The error is a
+// *[FileError] naming the file.
 func OpenOptions(opts Options, files ...string) (*DB, error) {
 	db := newDB(opts)
 	for _, name := range files {
+		before := db.nents
 		if err := db.load(name); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
+			cause := errors.Unwrap(err) // load adds the package prefix
+			if cause == nil {
+				cause = err
+			}
+			if opts.SkipMissing && errors.Is(err, fs.ErrNotExist) {
+				db.files = append(db.files, DBFile{Name: name, Missing: true})
 				continue
 			}
-			return nil, err
+			return nil, &FileError{File: name, Err: cause}
 		}
+		n := db.nents - before
+		if n == 0 {
+			if err := checkText(name); err != nil {
+				return nil, err
+			}
+		}
+		db.files = append(db.files, DBFile{Name: name, Entries: n})
 	}
 	return db, nil
+}
+
+// checkText reads a file without entries, to tell an empty or
+// comment-only known_hosts file from one that is not a known_hosts file
+// at all. It reads a line at a time, so that a huge binary file costs
+// little memory.
+func checkText(name string) error {
+	fh, err := os.Open(name)
+	if err != nil {
+		return &FileError{File: name, Err: err}
+	}
+	defer fh.Close()
+	br := bufio.NewReaderSize(fh, 4096)
+	for num := 1; ; num++ {
+		line, err := br.ReadSlice('\n')
+		head := string(line) // the start of a long line: enough to classify it
+		nul := bytes.IndexByte(line, 0) >= 0
+		for err == bufio.ErrBufferFull && !nul {
+			line, err = br.ReadSlice('\n')
+			nul = bytes.IndexByte(line, 0) >= 0
+		}
+		if nul {
+			return &FileError{File: name, Line: num, Reason: "binary data (a NUL byte)", Err: ErrNotKnownHosts}
+		}
+		if kind, reason := parseLine(strings.TrimSuffix(head, "\n"), &Entry{}); kind != BlankLine && kind != CommentLine {
+			if reason == "" {
+				reason = "not a known_hosts line"
+			}
+			return &FileError{File: name, Line: num, Reason: reason, Err: ErrNotKnownHosts}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &FileError{File: name, Err: err}
+		}
+	}
 }
 
 func newDB(opts Options) *DB {
@@ -76,7 +192,6 @@ func newDB(opts Options) *DB {
 // the DB is in use.
 func New(opts Options, files ...*File) *DB {
 	db := newDB(opts)
-	db.files = files
 	for _, f := range files {
 		fi := uint32(len(db.names))
 		db.names = append(db.names, f.Name)
@@ -86,13 +201,15 @@ func New(opts Options, files ...*File) *DB {
 				c.add(e, fi, nil)
 			}
 		}
+		db.files = append(db.files, DBFile{Name: f.Name, Entries: len(c.ents)})
 		db.push(&c)
 	}
 	return db
 }
 
-// Files returns the files the DB was made of by [New]; nil for [Open].
-func (db *DB) Files() []*File { return db.files }
+// Files reports, in order, the files the DB was made of and how many
+// entries each gave, including the missing files that were skipped.
+func (db *DB) Files() []DBFile { return slices.Clone(db.files) }
 
 // Lookup returns the entries whose host field matches name exactly as
 // ssh-keygen -F name finds them: name is "host" or "[host]:port",
@@ -216,11 +333,16 @@ func scanHashedX2(refs []hashedRef, tail []byte, out []int32) []int32 {
 	return out
 }
 
-// HostKeys returns the entries ssh considers for host on port: those
-// whose host field matches the name ssh looks up (see [HostPort]) and
-// whose key OpenSSH can use, with every marker, in file order. The host
-// is lowercased unless it is an IP address, as ssh does.
-func (db *DB) HostKeys(host string, port int) []*Entry {
+// HostKeys returns the entries ssh considers for the host at address:
+// those whose host field matches the name ssh looks up (see [HostPort])
+// and whose key OpenSSH can use, with every marker, in file order.
+//
+// The address is what ssh.Dial takes and a HostKeyCallback receives:
+// "host:port", "[2001:db8::1]:2222", or a bare host (or IPv6 address) on
+// port 22; OpenSSH's "[host]:port" is the same form. The host is
+// lowercased unless it is an IP address, as ssh does.
+func (db *DB) HostKeys(address string) []*Entry {
+	host, port := splitAddress(address)
 	return db.usable(HostPort(sshHostName(host), port))
 }
 
@@ -297,9 +419,10 @@ func algoKeyType(algo string) (keyType string, cert bool) {
 // known plain keys first, every certificate algorithm first if a matching
 // @cert-authority line exists, and the rest after, each group in the
 // default order. An RSA key makes rsa-sha2-512, rsa-sha2-256 and ssh-rsa
-// preferred. With nothing known the default list is returned.
-func (db *DB) HostKeyAlgorithms(host string, port int) []string {
-	entries := db.HostKeys(host, port)
+// preferred. With nothing known the default list is returned. The
+// address is the one given to ssh.Dial (see [DB.HostKeys]).
+func (db *DB) HostKeyAlgorithms(address string) []string {
+	entries := db.HostKeys(address)
 	known := map[string]bool{}
 	ca := false
 	for _, e := range entries {
@@ -354,13 +477,14 @@ const (
 // apart.
 func (db *DB) HostKeyCallback() ssh.HostKeyCallback {
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		host, port := splitAddress(hostname)
-		return db.check(sshHostName(host), port, key)
+		return db.Check(hostname, key)
 	}
 }
 
-// Check verifies key for host on port as [DB.HostKeyCallback] does.
-func (db *DB) Check(host string, port int, key ssh.PublicKey) error {
+// Check verifies key for the host at address as [DB.HostKeyCallback]
+// does (see [DB.HostKeys] for the address).
+func (db *DB) Check(address string, key ssh.PublicKey) error {
+	host, port := splitAddress(address)
 	return db.check(sshHostName(host), port, key)
 }
 

@@ -4,14 +4,17 @@
 //
 // # Verifying host keys
 //
-//	db, err := knownhosts.Open(home+"/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts")
+//	db, err := knownhosts.OpenOptions(knownhosts.Options{SkipMissing: true}, knownhosts.DefaultFiles(home)...)
 //	...
 //	config := &ssh.ClientConfig{
 //		HostKeyCallback:   db.HostKeyCallback(),
-//		HostKeyAlgorithms: db.HostKeyAlgorithms(host, port),
+//		HostKeyAlgorithms: db.HostKeyAlgorithms(addr),
 //	}
+//	client, err := ssh.Dial("tcp", addr, config)
 //
-// Missing files are skipped, as in ssh. The callback accepts exactly what
+// Files named to [Open] must exist and be known_hosts files; with
+// Options.SkipMissing, missing ones are skipped as ssh skips them, and
+// [DB.Files] says what was read. The callback accepts exactly what
 // ssh -o StrictHostKeyChecking=yes accepts: names are matched
 // case-insensitively with comma lists, '*' and '?' wildcards and '!'
 // negations; "[host]:port" is a literal, so wildcards match any port, and
@@ -23,7 +26,8 @@
 //
 // [DB.HostKeyAlgorithms] orders algorithms as ssh does, so that the
 // server presents a key that is known (golang/go#29286); [DB.HostKeys]
-// lists the entries that apply to a host, with file and line.
+// lists the entries that apply to a host, with file and line. They and
+// [DB.Check] take the address as ssh.Dial does ("host:port").
 //
 // # The file model
 //

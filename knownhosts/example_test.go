@@ -21,10 +21,10 @@ func ExampleDB_Check() {
 	db := knownhosts.New(knownhosts.Options{}, f)
 
 	key, _, _ := fingerprint.ParseKeyText("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx")
-	fmt.Println(db.Check("GIT.example.net", 22, key))   // names are case-insensitive
-	fmt.Println(db.Check("git.example.net", 2222, key)) // falls back to the entry without a port
-	fmt.Println(knownhosts.IsHostKeyChanged(db.Check("www.example.org", 22, key)))
-	fmt.Println(knownhosts.IsHostUnknown(db.Check("bad.example.org", 22, key)))
+	fmt.Println(db.Check("GIT.example.net", key))      // names are case-insensitive
+	fmt.Println(db.Check("git.example.net:2222", key)) // falls back to the entry without a port
+	fmt.Println(knownhosts.IsHostKeyChanged(db.Check("www.example.org", key)))
+	fmt.Println(knownhosts.IsHostUnknown(db.Check("bad.example.org", key)))
 	// Output:
 	// <nil>
 	// <nil>
@@ -68,7 +68,7 @@ func ExampleFile_Remove() {
 func ExampleDB_HostKeyAlgorithms() {
 	f, _ := knownhosts.Parse(strings.NewReader(exampleFile), "known_hosts")
 	db := knownhosts.New(knownhosts.Options{}, f)
-	fmt.Println(db.HostKeyAlgorithms("x.corp.example", 22)[:2])
+	fmt.Println(db.HostKeyAlgorithms("x.corp.example")[:2])
 	// Output:
 	// [ssh-ed25519-cert-v01@openssh.com ecdsa-sha2-nistp256-cert-v01@openssh.com]
 }

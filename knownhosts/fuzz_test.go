@@ -48,8 +48,8 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		db.Lookup("example.com")
-		db.HostKeys("example.com", 2222)
-		db.HostKeyAlgorithms("example.com", 22)
+		db.HostKeys("example.com:2222")
+		db.HostKeyAlgorithms("example.com")
 		p.Remove("example.com", &EditOptions{KeepInvalid: true})
 		p.Hash(&EditOptions{KeepInvalid: true})
 	})

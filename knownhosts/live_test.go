@@ -84,11 +84,11 @@ func TestLiveSSHD(t *testing.T) {
 			// Ours.
 			db, err := Open(path)
 			require.NoError(t, err)
-			assert.Equal(t, sshAlgorithmOrder(t, string(out)), opensshAlgorithms(db.HostKeyAlgorithms("127.0.0.1", srv.Port)), "HostKeyAlgorithms order")
+			assert.Equal(t, sshAlgorithmOrder(t, string(out)), opensshAlgorithms(db.HostKeyAlgorithms(srv.Addr)), "HostKeyAlgorithms order")
 			cfg := &ssh.ClientConfig{
 				User:              "nobody",
 				HostKeyCallback:   db.HostKeyCallback(),
-				HostKeyAlgorithms: db.HostKeyAlgorithms("127.0.0.1", srv.Port),
+				HostKeyAlgorithms: db.HostKeyAlgorithms(srv.Addr),
 				Timeout:           10 * time.Second,
 			}
 			c, err := ssh.Dial("tcp", srv.Addr, cfg)

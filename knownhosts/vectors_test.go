@@ -106,7 +106,7 @@ func TestV5Hashed(t *testing.T) {
 	assert.Equal(t, []int{2}, lines(db.Lookup("[git.example.net]:2222")))
 	assert.Empty(t, db.Lookup("git.example.net"))
 	// ssh lowercases names before hashing them, so the callback finds it.
-	assert.NoError(t, db.Check("EXAMPLE.COM", 22, mustKey(t, k1)))
+	assert.NoError(t, db.Check("EXAMPLE.COM", mustKey(t, k1)))
 
 	// -R example.com removes only the hashed example.com line.
 	f = parseString(t, "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|nnUK16ANsXd3hL31YfAkGOluSjU= "+k1+"\n"+
@@ -172,7 +172,7 @@ func TestV8Malformed(t *testing.T) {
 		assert.Equal(t, tc.invalid, f.Lines[0].Kind == InvalidLine, "invalid: %q", tc.line)
 		db := New(Options{}, f)
 		assert.Equal(t, tc.found, len(db.Lookup("bad.example")) == 1, "found: %q", tc.line)
-		assert.Equal(t, tc.usable, len(db.HostKeys("bad.example", 22)) == 1, "usable: %q", tc.line)
+		assert.Equal(t, tc.usable, len(db.HostKeys("bad.example")) == 1, "usable: %q", tc.line)
 		assert.Equal(t, tc.line+"\n", string(f.Bytes()))
 	}
 	// A bad hashed name is fine for -H but invalid for -R and for ssh.

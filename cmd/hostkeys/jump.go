@@ -193,10 +193,7 @@ func connectJumpHosts(ctx context.Context, e *env, o *jumpOptions) (*jumpChain, 
 
 	khFiles := o.knownHosts
 	if khFiles == nil {
-		khFiles = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
-		if home != "" {
-			khFiles = append([]string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")}, khFiles...)
-		}
+		khFiles = knownhosts.DefaultFiles(home)
 	} else {
 		for _, name := range khFiles {
 			if _, err := os.Stat(name); err != nil {
@@ -204,7 +201,7 @@ func connectJumpHosts(ctx context.Context, e *env, o *jumpOptions) (*jumpChain, 
 			}
 		}
 	}
-	db, err := knownhosts.Open(khFiles...)
+	db, err := knownhosts.OpenOptions(knownhosts.Options{SkipMissing: o.knownHosts == nil}, khFiles...)
 	if err != nil {
 		return nil, &jumpSetupError{msg: fmt.Sprintf("--jump-known-hosts: %v", err)}
 	}
@@ -277,7 +274,7 @@ func connectHop(ctx context.Context, dial func(context.Context, string, string) 
 			}
 			return err
 		},
-		HostKeyAlgorithms: db.HostKeyAlgorithms(hop.host, hop.port),
+		HostKeyAlgorithms: db.HostKeyAlgorithms(hop.addr()),
 	}
 
 	hctx, cancel := context.WithTimeoutCause(ctx, o.timeout, errHopTimeout)
