@@ -2,6 +2,7 @@ package knownhosts
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
@@ -303,7 +304,7 @@ func (db *DB) load(name string) error {
 			out := make(chan *chunkResult, 1)
 			order <- out
 			jobs <- job{buf, line, out}
-			line += countLines(bytesToString(buf))
+			line += countLinesBytes(buf)
 		}
 	}()
 	for out := range order {
@@ -316,8 +317,17 @@ func (db *DB) load(name string) error {
 	return nil
 }
 
+func countLinesBytes(data []byte) int {
+	n := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
 func parseDBChunk(data []byte, name string, first int, file uint32, intern map[string]string, refs *[]hashedRef) *chunkResult {
-	text := bytesToString(data)
+	// One copy of the chunk: its buffer is reused for the next one.
+	text := string(data)
 	n := countLines(text)
 	c := &chunkResult{ents: make([]dbEntry, 0, n), hashed: (*refs)[:0]}
 	var e Entry

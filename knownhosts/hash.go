@@ -9,9 +9,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash"
-	"reflect"
+	"slices"
 	"sync"
-	"unsafe"
 )
 
 // hashMagic starts a hashed host name: |1|base64(salt)|base64(hmac).
@@ -225,91 +224,66 @@ func newHMACState(key []byte) hmacState {
 
 // sha1Blocks runs SHA-1's compression function from a given state over
 // whole blocks. crypto/sha1 does not export it, but its digest fed whole
-// blocks runs exactly that, with the CPU's SHA instructions where there
-// are some. The state goes in and out through the digest's fields when
-// their layout is the one checked at start-up (a few nanoseconds), and
-// through UnmarshalBinary and AppendBinary otherwise.
+// blocks runs exactly that (with the CPU's SHA instructions where it has
+// them), and its state goes in and out through the digest's supported
+// encoding.BinaryUnmarshaler and encoding.BinaryAppender: the state is
+// marshaled once after a key block has been absorbed (sha1Template), and
+// each run unmarshals it with the chaining words of the state wanted.
 type sha1Blocks struct {
 	d   hash.Hash
-	raw *sha1Digest // d's fields, if directLayout
 	u   encoding.BinaryUnmarshaler
 	a   encoding.BinaryAppender
-	in  [96]byte
-	out [96]byte
+	in  []byte // a marshaled state; its chaining words are replaced
+	out []byte
 	blk [64]byte // the outer block of an HMAC
 }
 
 var sha1Pool = sync.Pool{New: func() any { return new(sha1Blocks) }}
 
-// sha1Digest mirrors crypto/sha1's digest struct.
-type sha1Digest struct {
-	h   [5]uint32
-	x   [64]byte
-	nx  int
-	len uint64
-}
-
-// directLayout reports whether crypto/sha1's digest has the fields of
-// sha1Digest, at the same offsets, so that its state can be set and read
-// in place.
-var directLayout = func() bool {
-	t := reflect.TypeOf(sha1.New())
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return false
+// sha1Template is crypto/sha1's marshaled state after one whole block:
+// every byte but the chaining words (sha1Words of them) is the same for
+// any block, since nothing is pending and the length is 64.
+var sha1Template = func() []byte {
+	d := sha1.New()
+	d.Write(make([]byte, 64))
+	b, err := d.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		panic("knownhosts: crypto/sha1 cannot marshal its state: " + err.Error())
 	}
-	t = t.Elem()
-	m := reflect.TypeOf(sha1Digest{})
-	if t.NumField() != m.NumField() || t.Size() != m.Size() {
-		return false
-	}
-	for i := 0; i < m.NumField(); i++ {
-		a, b := t.Field(i), m.Field(i)
-		if a.Name != b.Name || a.Offset != b.Offset || a.Type.Kind() != b.Type.Kind() || a.Type.Size() != b.Type.Size() {
-			return false
-		}
-	}
-	return true
+	return b
 }()
+
+// sha1Words is where crypto/sha1's marshaled state holds the five
+// chaining words, big-endian, after its 4-byte magic.
+const sha1Words = 4
 
 func (c *sha1Blocks) init() {
 	c.d = sha1.New()
 	c.u = c.d.(encoding.BinaryUnmarshaler)
 	c.a = c.d.(encoding.BinaryAppender)
-	copy(c.in[:], "sha\x01") // crypto/sha1's marshaled-state magic
-	if directLayout {
-		c.raw = (*sha1Digest)((*[2]unsafe.Pointer)(unsafe.Pointer(&c.d))[1])
-	}
+	c.in = slices.Clone(sha1Template)
+	c.out = make([]byte, 0, len(sha1Template)+16)
 }
 
+// run returns the state after blocks, started from h.
 func (c *sha1Blocks) run(h *[5]uint32, blocks []byte) [5]uint32 {
 	if c.d == nil {
 		c.init()
 	}
-	if c.raw != nil {
-		c.raw.h, c.raw.nx = *h, 0
-		c.d.Write(blocks)
-		return c.raw.h
-	}
-	return c.runPortable(h, blocks)
-}
-
-func (c *sha1Blocks) runPortable(h *[5]uint32, blocks []byte) [5]uint32 {
 	for i, v := range h {
-		binary.BigEndian.PutUint32(c.in[4+4*i:], v)
+		binary.BigEndian.PutUint32(c.in[sha1Words+4*i:], v)
 	}
-	// c.in[24:88] is the (empty) pending block; the length 0 says that
-	// nothing is pending.
-	if err := c.u.UnmarshalBinary(c.in[:]); err != nil {
-		panic("knownhosts: crypto/sha1 state format changed: " + err.Error())
+	if err := c.u.UnmarshalBinary(c.in); err != nil {
+		panic("knownhosts: crypto/sha1 does not take back its own state: " + err.Error())
 	}
 	c.d.Write(blocks)
 	b, err := c.a.AppendBinary(c.out[:0])
-	if err != nil || len(b) < 24 {
-		panic("knownhosts: crypto/sha1 state format changed")
+	if err != nil || len(b) < sha1Words+20 {
+		panic("knownhosts: crypto/sha1 cannot marshal its state")
 	}
 	var r [5]uint32
 	for i := range r {
-		r[i] = binary.BigEndian.Uint32(b[4+4*i:])
+		r[i] = binary.BigEndian.Uint32(b[sha1Words+4*i:])
 	}
 	return r
 }

@@ -2,6 +2,7 @@ package knownhosts
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/crypto/ssh"
 
@@ -141,7 +141,11 @@ func (e *Entry) parseKey() *parsedKey {
 	text := strings.TrimSuffix(e.KeyText, "\r")
 	key, rest, err := fingerprint.ParseKeyText(text)
 	if err != nil {
-		p.err = &LineError{e.File, e.Line, strings.TrimPrefix(err.Error(), "fingerprint: ")}
+		reason := err.Error()
+		if ke := (*fingerprint.KeyError)(nil); errors.As(err, &ke) {
+			reason = ke.Reason
+		}
+		p.err = &LineError{e.File, e.Line, reason}
 	} else {
 		if len(text) != len(e.KeyText) {
 			// A line ending in "\r": OpenSSH's base64 decoder skips the
@@ -211,11 +215,11 @@ type File struct {
 // The name is used in messages and Entry.File. The error is non-nil only
 // if reading fails.
 func Parse(r io.Reader, name string) (*File, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
+	var b strings.Builder
+	if _, err := io.Copy(&b, r); err != nil {
 		return nil, fmt.Errorf("knownhosts: %s: %w", name, err)
 	}
-	return parseData(bytesToString(data), name), nil
+	return parseData(b.String(), name), nil
 }
 
 // ParseFile reads and parses the named file.
@@ -224,7 +228,7 @@ func ParseFile(name string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := parseData(bytesToString(data), name)
+	f := parseData(data, name)
 	f.read = st
 	return f, nil
 }
@@ -482,50 +486,25 @@ func (f *File) appendTo(buf *bytes.Buffer) {
 	}
 }
 
-// readWithState reads a file and notes what it was, for Save.
-func readWithState(name string) ([]byte, *fileState, error) {
+// readWithState reads a file and notes what it was, for Save. The file
+// is read straight into the string that lines and fields are cut from.
+func readWithState(name string) (string, *fileState, error) {
 	fh, err := os.Open(name)
 	if err != nil {
-		return nil, nil, fmt.Errorf("knownhosts: %w", err)
+		return "", nil, fmt.Errorf("knownhosts: %w", err)
 	}
 	defer fh.Close()
 	fi, err := fh.Stat()
 	if err != nil {
-		return nil, nil, fmt.Errorf("knownhosts: %w", err)
+		return "", nil, fmt.Errorf("knownhosts: %w", err)
 	}
-	data := make([]byte, 0, fi.Size()+1)
-	data, err = readAll(fh, data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("knownhosts: %s: %w", name, err)
+	var b strings.Builder
+	b.Grow(int(fi.Size()))
+	if _, err := io.Copy(&b, fh); err != nil {
+		return "", nil, fmt.Errorf("knownhosts: %s: %w", name, err)
 	}
+	data := b.String()
 	return data, newFileState(fi, data), nil
-}
-
-// bytesToString turns a buffer that is never written again into a string
-// without copying it: a large file is held once, and lines and fields are
-// substrings of it.
-func bytesToString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
-}
-
-// readAll reads r to the end into buf, which is sized for the file.
-func readAll(r io.Reader, buf []byte) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 // indexBlank is strings.IndexAny(s, " \t"), without building a set.

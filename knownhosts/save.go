@@ -26,8 +26,8 @@ var contentSeed = maphash.MakeSeed()
 // another writer changed the file, not an attacker.
 func contentSum(data []byte) uint64 { return maphash.Bytes(contentSeed, data) }
 
-func newFileState(fi fs.FileInfo, data []byte) *fileState {
-	return &fileState{sum: contentSum(data), size: len(data), mode: fi.Mode().Perm()}
+func newFileState(fi fs.FileInfo, data string) *fileState {
+	return &fileState{sum: maphash.String(contentSeed, data), size: len(data), mode: fi.Mode().Perm()}
 }
 
 func (st *fileState) same(data []byte) bool {

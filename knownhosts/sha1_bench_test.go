@@ -1,6 +1,8 @@
 package knownhosts
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -15,19 +17,24 @@ func BenchmarkHMAC(b *testing.B) {
 	}
 }
 
-func TestSHA1Direct(t *testing.T) {
-	if !directLayout {
-		t.Skip("crypto/sha1's digest layout differs; the portable path is used")
-	}
-	var a, b sha1Blocks
-	a.init()
-	b.init()
-	b.raw = nil
-	st := newHMACState([]byte("01234567890123456789"))
-	for _, name := range []string{"", "example.com", strings.Repeat("x", 200)} {
-		tail := prepareTail(name)
-		if st.sum(&a, tail) != st.sum(&b, tail) {
-			t.Fatalf("direct and portable SHA-1 differ for %q", name)
+// TestHMACState checks the precomputed states and crypto/sha1's
+// marshaled state, as every build uses them, against crypto/hmac.
+func TestHMACState(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	var c sha1Blocks
+	for i := 0; i < 300; i++ {
+		var key [20]byte
+		for k := range key {
+			key[k] = byte(r.Uint32())
+		}
+		name := strings.Repeat("h", r.IntN(200))
+		st := newHMACState(key[:])
+		m := hmac.New(sha1.New, key[:])
+		m.Write([]byte(name))
+		var want [sha1.Size]byte
+		copy(want[:], m.Sum(nil))
+		if got := st.sum(&c, prepareTail(name)); got != sumWords(&want) {
+			t.Fatalf("HMAC-SHA1 of a %d-byte name: got %x, want %x", len(name), got, want)
 		}
 	}
 }
@@ -38,8 +45,7 @@ func TestSHA1BlockX2(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 1))
 	var c sha1Blocks
-	c.init()
-	c.raw = nil // the portable path as the reference
+	c.init() // crypto/sha1 as the reference
 	for i := 0; i < 2000; i++ {
 		var ha, hb [5]uint32
 		var pa, pb [64]byte
@@ -49,7 +55,7 @@ func TestSHA1BlockX2(t *testing.T) {
 		for k := range pa {
 			pa[k], pb[k] = byte(r.Uint32()), byte(r.Uint32())
 		}
-		wa, wb := c.runPortable(&ha, pa[:]), c.runPortable(&hb, pb[:])
+		wa, wb := c.run(&ha, pa[:]), c.run(&hb, pb[:])
 		sha1BlockX2(&ha, &pa[0], &hb, &pb[0])
 		if ha != wa || hb != wb {
 			t.Fatalf("round %d: got %x %x, want %x %x", i, ha, hb, wa, wb)
