@@ -21,9 +21,11 @@ const (
 // listed and fingerprinted but not used to check signatures.
 var ErrUnsupportedKey = errors.New("fingerprint: key type not supported for signature verification")
 
-// KeyError reports a key blob that OpenSSH would reject: Type is the type
-// name at the start of the blob (if one could be read), Reason says what is
-// wrong.
+// KeyError reports a key blob or key text that OpenSSH would reject:
+// Type is the type name at the start of the blob or text (if one could be
+// read), Reason says what is wrong in words that stand alone, as the
+// message prints it after the "fingerprint: " prefix. [ParsePublicKey] and
+// [ParseKeyText] return it.
 type KeyError = sshkey.Error
 
 // OpaqueKey is a public key that golang.org/x/crypto/ssh cannot represent:

@@ -117,6 +117,7 @@ func TestParsePublicKeyRejects(t *testing.T) {
 			var ke *KeyError
 			require.True(t, errors.As(err, &ke), "%T", err)
 			assert.Contains(t, err.Error(), tt.reason)
+			assert.Equal(t, "fingerprint: "+ke.Reason, err.Error(), "Reason is the message without the prefix")
 		})
 	}
 }
@@ -157,6 +158,9 @@ func TestParseKeyText(t *testing.T) {
 			if tt.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.err)
+				var ke *KeyError
+				require.ErrorAs(t, err, &ke, "ParseKeyText's errors are all *KeyError")
+				assert.Equal(t, "fingerprint: "+ke.Reason, err.Error())
 				return
 			}
 			require.NoError(t, err)

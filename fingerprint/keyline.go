@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -196,9 +197,9 @@ func parseKeyLine(line string) (*KeyLine, string) {
 		key, rest, err2 = ParseKeyText(after)
 		if err2 != nil {
 			if first, _ := splitField(s); err != nil && isKeyType(first) {
-				return nil, strings.TrimPrefix(err.Error(), "fingerprint: ")
+				return nil, reasonOf(err)
 			}
-			return nil, strings.TrimPrefix(err2.Error(), "fingerprint: ")
+			return nil, reasonOf(err2)
 		}
 		kl.Prefix = prefix
 	}
@@ -211,9 +212,19 @@ func isKeyType(tok string) bool { return sshkey.KnownTextType(tok) }
 
 func reasonFor(s string, err error) string {
 	if tok, _ := splitField(s); isKeyType(tok) {
-		return strings.TrimPrefix(err.Error(), "fingerprint: ")
+		return reasonOf(err)
 	}
 	return "no public key on the line"
+}
+
+// reasonOf returns the reason of an error from ParseKeyText, which is
+// always a *KeyError.
+func reasonOf(err error) string {
+	var ke *KeyError
+	if errors.As(err, &ke) {
+		return ke.Reason
+	}
+	return err.Error()
 }
 
 // splitField splits off the first blank-separated field.

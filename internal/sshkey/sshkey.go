@@ -154,20 +154,32 @@ func lookupType(name string) (plain string, cert bool, ok bool) {
 	return "", false, false
 }
 
-// Error reports a key blob that OpenSSH would reject.
+// Error reports a key blob or key text that OpenSSH would reject. It is
+// fingerprint.KeyError, so its message carries that package's prefix.
 type Error struct {
-	Type   string // the type name at the start of the blob, if one was read
+	// Type is the key type name the blob or text starts with, if one
+	// could be read.
+	Type string
+	// Reason says what is wrong, in words that stand alone: the message
+	// without the "fingerprint: " prefix, for callers that put it in
+	// messages of their own ("invalid ssh-ed25519 key: truncated
+	// Ed25519 key").
 	Reason string
 }
 
-func (e *Error) Error() string {
-	if e.Type == "" {
-		return "fingerprint: invalid key blob: " + e.Reason
+func (e *Error) Error() string { return "fingerprint: " + e.Reason }
+
+// keyErr reports a bad key blob of type t ("" if unknown).
+func keyErr(t, format string, args ...any) error {
+	what := "invalid key blob: "
+	if t != "" {
+		what = "invalid " + t + " key: "
 	}
-	return fmt.Sprintf("fingerprint: invalid %s key: %s", e.Type, e.Reason)
+	return &Error{Type: t, Reason: what + fmt.Sprintf(format, args...)}
 }
 
-func keyErr(t, format string, args ...any) error {
+// textErr reports a key text that holds no key.
+func textErr(t, format string, args ...any) error {
 	return &Error{Type: t, Reason: fmt.Sprintf(format, args...)}
 }
 
@@ -588,17 +600,17 @@ func ParseText(text string) (key *Key, rest string, err error) {
 	sp := strings.IndexAny(text, " \t")
 	if sp < 0 {
 		if text == "" {
-			return nil, "", errors.New("empty line")
+			return nil, "", textErr("", "empty line")
 		}
-		return nil, "", errors.New("no key after the type name")
+		return nil, "", textErr("", "no key after the type name")
 	}
 	typ := text[:sp]
 	if typ == "" {
-		return nil, "", errors.New("line starts with a blank")
+		return nil, "", textErr("", "line starts with a blank")
 	}
 	s := strings.TrimLeft(text[sp:], " \t")
 	if s == "" {
-		return nil, "", fmt.Errorf("no key after the type name %q", typ)
+		return nil, "", textErr(typ, "no key after the type name %q", typ)
 	}
 	end := strings.IndexAny(s, " \t")
 	if end < 0 {
@@ -608,25 +620,25 @@ func ParseText(text string) (key *Key, rest string, err error) {
 	blob, err := decodeBase64Blob(s[:end])
 	if err != nil {
 		if !tknown {
-			return nil, "", fmt.Errorf("unknown key type %q", typ)
+			return nil, "", textErr(typ, "unknown key type %q", typ)
 		}
-		return nil, "", fmt.Errorf("%s key: %w", typ, err)
+		return nil, "", textErr(typ, "%s key: %v", typ, err)
 	}
 	rest = strings.TrimLeft(s[end:], " \t")
 
 	p, err := parseBlob(blob, true)
 	if err != nil {
 		if !tknown {
-			return nil, "", fmt.Errorf("unknown key type %q", typ)
+			return nil, "", textErr(typ, "unknown key type %q", typ)
 		}
 		return nil, "", err
 	}
 	if tknown {
 		if !p.Known || tplain != p.Plain || tcert != p.Cert {
-			return nil, "", fmt.Errorf("key type mismatch: the line says %q, the key is %q", typ, blobType(blob))
+			return nil, "", textErr(typ, "key type mismatch: the line says %q, the key is %q", typ, blobType(blob))
 		}
 	} else if blobType(blob) != typ || p.Known {
-		return nil, "", fmt.Errorf("unknown key type %q", typ)
+		return nil, "", textErr(typ, "unknown key type %q", typ)
 	}
 	return p, rest, nil
 }
