@@ -95,7 +95,7 @@ var rules = [...]Rule{
 			"of the host's key, or delete it."},
 	{RuleDSAKey, "dsa-key", SeverityError,
 		"A DSA (ssh-dss) key is trusted.",
-		"DSA keys are 1024-bit with SHA-1 signatures; OpenSSH disabled them by default in 7.0 and removed them in " +
+		"DSA keys are 1024-bit with SHA-1 signatures; OpenSSH disabled them by default in 7.0 and stopped building them in " +
 			"9.8, so the line pins a key that modern clients cannot use and that an attacker could forge. Replace " +
 			"it with the host's Ed25519 or ECDSA key, checked out of band."},
 	{RuleSmallRSAKey, "small-rsa-key", SeverityWarning,
