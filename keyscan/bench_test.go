@@ -42,7 +42,7 @@ func BenchmarkKeyExchange(b *testing.B) {
 		run(b, func() error {
 			c := dial()
 			defer c.Close()
-			h := &handshake{rw: c, clientVersion: "SSH-2.0-bench", kexAlgos: DefaultKeyExchanges,
+			h := &handshake{rw: c, clientVersion: "SSH-2.0-bench", kexAlgos: DefaultKeyExchanges(),
 				hostKeyAlgos: Ed25519.Algorithms(false), maxBytes: 256 << 10}
 			return h.run()
 		})

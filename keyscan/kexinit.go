@@ -33,18 +33,18 @@ const (
 	maxNameList = 16 << 10
 )
 
-// ParseKexInit parses the payload of an SSH_MSG_KEXINIT message, starting
+// parseKexInit parses the payload of an SSH_MSG_KEXINIT message, starting
 // with its message number (20). Names must be non-empty printable ASCII
 // without commas, as RFC 4251 section 5 requires of a name-list.
-func ParseKexInit(payload []byte) (*KexInit, error) {
+func parseKexInit(payload []byte) (*KexInit, error) {
 	if len(payload) == 0 || payload[0] != msgKexInit {
 		if len(payload) == 0 {
-			return nil, errors.New("keyscan: empty packet where KEXINIT was expected")
+			return nil, errors.New("empty packet where KEXINIT was expected")
 		}
-		return nil, fmt.Errorf("keyscan: message %d where KEXINIT (20) was expected", payload[0])
+		return nil, fmt.Errorf("message %d where KEXINIT (20) was expected", payload[0])
 	}
 	if len(payload) < 17 {
-		return nil, errors.New("keyscan: KEXINIT truncated in its cookie")
+		return nil, errors.New("KEXINIT truncated in its cookie")
 	}
 	k := &KexInit{}
 	copy(k.Cookie[:], payload[1:17])
@@ -59,19 +59,19 @@ func ParseKexInit(payload []byte) (*KexInit, error) {
 	for i, l := range lists {
 		b, err := r.String()
 		if err != nil {
-			return nil, fmt.Errorf("keyscan: KEXINIT name-list %d: %w", i+1, err)
+			return nil, fmt.Errorf("KEXINIT name-list %d: %w", i+1, err)
 		}
 		if len(b) > maxNameList {
-			return nil, fmt.Errorf("keyscan: KEXINIT name-list %d is %d bytes long", i+1, len(b))
+			return nil, fmt.Errorf("KEXINIT name-list %d is %d bytes long", i+1, len(b))
 		}
 		names, err := parseNameList(b)
 		if err != nil {
-			return nil, fmt.Errorf("keyscan: KEXINIT name-list %d: %w", i+1, err)
+			return nil, fmt.Errorf("KEXINIT name-list %d: %w", i+1, err)
 		}
 		*l = names
 	}
 	if r.Len() < 5 {
-		return nil, errors.New("keyscan: KEXINIT truncated after its name-lists")
+		return nil, errors.New("KEXINIT truncated after its name-lists")
 	}
 	k.FirstKexFollows = r.Rest()[0] != 0
 	return k, nil

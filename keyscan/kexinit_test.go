@@ -10,7 +10,7 @@ import (
 
 func TestParseKexInit(t *testing.T) {
 	p := kexInitPayload("rsa-sha2-512,ssh-ed25519")
-	k, err := ParseKexInit(p)
+	k, err := parseKexInit(p)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"curve25519-sha256"}, k.KeyExchanges)
 	assert.Equal(t, []string{"rsa-sha2-512", "ssh-ed25519"}, k.HostKeyAlgorithms)
@@ -28,7 +28,7 @@ func TestParseKexInit(t *testing.T) {
 		"space":          kexInitPayload("a b"),
 		"high byte":      kexInitPayload("a\xffb"),
 	} {
-		_, err := ParseKexInit(bad)
+		_, err := parseKexInit(bad)
 		assert.Error(t, err, name)
 	}
 }
@@ -39,7 +39,7 @@ func FuzzParseKexInit(f *testing.F) {
 	f.Add(kexInitPayload(""))
 	f.Add([]byte{20})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		k, err := ParseKexInit(b)
+		k, err := parseKexInit(b)
 		if err != nil {
 			return
 		}

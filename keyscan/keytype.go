@@ -2,6 +2,7 @@ package keyscan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -17,10 +18,13 @@ const (
 	DSA       KeyType = "dsa"
 )
 
-// DefaultKeyTypes are the types scanned when [Scanner.KeyTypes] is nil:
-// ssh-keyscan 9.x's default set. Only the types a server advertises in its
-// KEXINIT cost a connection.
-var DefaultKeyTypes = []KeyType{RSA, ECDSA, Ed25519, ECDSASK, Ed25519SK}
+// DefaultKeyTypes returns the types scanned when [Scanner.KeyTypes] is nil,
+// in a new slice: ssh-keyscan 9.x's default set. Only the types a server
+// advertises in its KEXINIT cost a connection.
+func DefaultKeyTypes() []KeyType { return slices.Clone(defaultKeyTypes) }
+
+// defaultKeyTypes is never modified: the scanner reads it.
+var defaultKeyTypes = []KeyType{RSA, ECDSA, Ed25519, ECDSASK, Ed25519SK}
 
 // firstOrder is the preference for the first connection of a target, which
 // accepts any requested type: the cheapest for the server to sign first.

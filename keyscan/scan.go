@@ -23,7 +23,7 @@ type Scanner struct {
 	// Port is the port for targets that do not name one; zero means 22.
 	Port int
 
-	// KeyTypes are the key types to fetch; nil means [DefaultKeyTypes].
+	// KeyTypes are the key types to fetch; nil means those of [DefaultKeyTypes].
 	// Only the types a server advertises cost a connection.
 	KeyTypes []KeyType
 
@@ -71,7 +71,7 @@ type Scanner struct {
 	LookupNetIP func(ctx context.Context, network, host string) ([]netip.Addr, error)
 
 	// KeyExchanges is the key-exchange proposal; nil means
-	// [DefaultKeyExchanges], plus [LegacyKeyExchanges] when
+	// those of [DefaultKeyExchanges], plus [LegacyKeyExchanges] when
 	// LegacyKeyExchanges is set. Each name must be one of
 	// [SupportedKeyExchanges]; a scan with another fails at once, without
 	// connecting.
@@ -97,33 +97,38 @@ type Scanner struct {
 	kexErr  error    // a name in it that is not implemented
 }
 
-// DefaultKeyExchanges is the default key-exchange proposal, modern first.
-// It has no SHA-1 group: see [Scanner.LegacyKeyExchanges].
-var DefaultKeyExchanges = []string{
-	ssh.KeyExchangeMLKEM768X25519,
-	ssh.KeyExchangeCurve25519,
-	"curve25519-sha256@libssh.org",
-	ssh.KeyExchangeECDHP256,
-	ssh.KeyExchangeECDHP384,
-	ssh.KeyExchangeECDHP521,
-	ssh.KeyExchangeDHGEXSHA256,
-	ssh.KeyExchangeDH16SHA512,
-	"diffie-hellman-group18-sha512",
-	ssh.KeyExchangeDH14SHA256,
+// DefaultKeyExchanges returns the default key-exchange proposal, modern
+// first, in a new slice. It has no SHA-1 group: see
+// [Scanner.LegacyKeyExchanges].
+func DefaultKeyExchanges() []string {
+	return []string{
+		ssh.KeyExchangeMLKEM768X25519,
+		ssh.KeyExchangeCurve25519,
+		"curve25519-sha256@libssh.org",
+		ssh.KeyExchangeECDHP256,
+		ssh.KeyExchangeECDHP384,
+		ssh.KeyExchangeECDHP521,
+		ssh.KeyExchangeDHGEXSHA256,
+		ssh.KeyExchangeDH16SHA512,
+		"diffie-hellman-group18-sha512",
+		ssh.KeyExchangeDH14SHA256,
+	}
+}
+
+// LegacyKeyExchanges returns the SHA-1 groups that
+// [Scanner.LegacyKeyExchanges] adds to the default proposal, in a new slice.
+func LegacyKeyExchanges() []string {
+	return []string{
+		ssh.InsecureKeyExchangeDH14SHA1,
+		ssh.InsecureKeyExchangeDHGEXSHA1,
+		ssh.InsecureKeyExchangeDH1SHA1,
+	}
 }
 
 // SupportedKeyExchanges returns the names of the key exchanges the scanner
 // implements, in the default order, the legacy SHA-1 ones last.
 func SupportedKeyExchanges() []string {
-	return slices.Concat(DefaultKeyExchanges, LegacyKeyExchanges)
-}
-
-// LegacyKeyExchanges are the SHA-1 groups added by
-// [Scanner.LegacyKeyExchanges].
-var LegacyKeyExchanges = []string{
-	ssh.InsecureKeyExchangeDH14SHA1,
-	ssh.InsecureKeyExchangeDHGEXSHA1,
-	ssh.InsecureKeyExchangeDH1SHA1,
+	return append(DefaultKeyExchanges(), LegacyKeyExchanges()...)
 }
 
 // Result is what one target gave.
@@ -220,9 +225,9 @@ func (s *Scanner) init() {
 		s.hosts.m = map[string]*hostSlot{}
 		s.kexList = s.KeyExchanges
 		if s.kexList == nil {
-			s.kexList = slices.Clone(DefaultKeyExchanges)
+			s.kexList = DefaultKeyExchanges()
 			if s.LegacyKeyExchanges {
-				s.kexList = append(s.kexList, LegacyKeyExchanges...)
+				s.kexList = append(s.kexList, LegacyKeyExchanges()...)
 			}
 		}
 		for _, k := range s.kexList {
@@ -283,7 +288,7 @@ func (s *Scanner) keyTypes() []KeyType {
 	if s.KeyTypes != nil {
 		return s.KeyTypes
 	}
-	return DefaultKeyTypes
+	return defaultKeyTypes
 }
 
 func (s *Scanner) clientVersion() string {

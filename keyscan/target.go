@@ -64,20 +64,29 @@ func (t Target) OutputNames() []string {
 	return t.Hosts
 }
 
-// TargetError reports a target that could not be parsed. Name and Line say
-// where it came from when it was read by [ReadTargets].
+// TargetError reports a target that could not be parsed, or a line of a
+// target file that could not be read. Name and Line say where it came from
+// when it was read by [ReadTargets].
 type TargetError struct {
 	Name string // file name; empty for a command-line argument
 	Line int    // 1-based; zero for a command-line argument
-	Text string // the offending text
-	Err  error
+	// Text is the offending text, empty when the line is too long to
+	// repeat (see Length) or the file could not be read.
+	Text string
+	// Length is the length in bytes of a line longer than
+	// [TargetLimits.MaxLineLength], or zero.
+	Length int
+	Err    error
 }
 
 func (e *TargetError) Error() string {
-	if e.Name != "" {
-		return fmt.Sprintf("keyscan: %s:%d: %q: %v", e.Name, e.Line, e.Text, e.Err)
+	switch {
+	case e.Name == "":
+		return fmt.Sprintf("keyscan: target %q: %v", e.Text, e.Err)
+	case e.Text == "":
+		return fmt.Sprintf("keyscan: %s:%d: %v", e.Name, e.Line, e.Err)
 	}
-	return fmt.Sprintf("keyscan: target %q: %v", e.Text, e.Err)
+	return fmt.Sprintf("keyscan: %s:%d: %q: %v", e.Name, e.Line, e.Text, e.Err)
 }
 
 func (e *TargetError) Unwrap() error { return e.Err }
@@ -239,35 +248,101 @@ func checkName(s string) error {
 	return nil
 }
 
+// TargetLimits bound the work of [ReadTargets] whatever a file holds. The
+// zero value gives the defaults documented on each field.
+type TargetLimits struct {
+	// MaxLineLength is the longest line read, in bytes without its line
+	// end; zero means 16384 (a line of 64 host names of DNS's longest).
+	// A longer line is an error giving its length, and is skipped.
+	MaxLineLength int
+	// MaxSize is the most bytes read from the file; zero means 64 MiB.
+	// Reading stops there, with an error.
+	MaxSize int64
+	// MaxTargets is the most targets returned, CIDR ranges expanded; zero
+	// means 1<<20. Reading stops at the line that would exceed it, with an
+	// error.
+	MaxTargets int
+}
+
+func (l *TargetLimits) maxLine() int {
+	if l != nil && l.MaxLineLength > 0 {
+		return l.MaxLineLength
+	}
+	return 16 << 10
+}
+
+func (l *TargetLimits) maxSize() int64 {
+	if l != nil && l.MaxSize > 0 {
+		return l.MaxSize
+	}
+	return 64 << 20
+}
+
+func (l *TargetLimits) maxTargets() int {
+	if l != nil && l.MaxTargets > 0 {
+		return l.MaxTargets
+	}
+	return 1 << 20
+}
+
 // ReadTargets reads targets, one per line, as ssh-keyscan -f does: text
 // after '#' and blank lines are ignored. It keeps going after a bad line and
-// returns every line's error; name is used only in messages.
-func ReadTargets(r io.Reader, name string) ([]Target, []error) {
+// returns every line's error, each a *[TargetError]; name is used only in
+// messages. Limits nil means the zero [TargetLimits]: memory stays within
+// about MaxLineLength bytes besides the targets, whatever r holds.
+func ReadTargets(r io.Reader, name string, limits *TargetLimits) ([]Target, []error) {
 	var ts []Target
 	var errs []error
-	br := bufio.NewReader(r)
+	maxSize := limits.maxSize()
+	maxLine := limits.maxLine()
+	// Room for the longest line, its CR LF, and one byte to tell a line
+	// that is one too long.
+	br := bufio.NewReaderSize(io.LimitReader(r, maxSize+1), maxLine+3)
+	var pos int64 // bytes read up to the end of line
 	for lineNo := 1; ; lineNo++ {
-		line, err := br.ReadString('\n')
-		if len(line) > 0 {
-			text := line
+		line, err := br.ReadSlice('\n')
+		length := len(line)
+		for err == bufio.ErrBufferFull {
+			// Too long: count the rest of it without keeping it.
+			line, err = br.ReadSlice('\n')
+			length += len(line)
+		}
+		if pos += int64(length); pos > maxSize {
+			errs = append(errs, &TargetError{Name: name, Line: lineNo,
+				Err: fmt.Errorf("file is larger than the %d bytes allowed; the rest is not read", maxSize)})
+			return ts, errs
+		}
+		text := strings.TrimRight(string(line), "\r\n")
+		length -= len(line) - len(text)
+		switch {
+		case length > maxLine:
+			errs = append(errs, &TargetError{Name: name, Line: lineNo, Length: length,
+				Err: fmt.Errorf("line is %d bytes long, more than the %d allowed", length, maxLine)})
+		case length > 0:
 			if i := strings.IndexByte(text, '#'); i >= 0 {
 				text = text[:i]
 			}
-			if strings.TrimSpace(text) != "" {
-				got, perr := ParseTarget(text)
-				if perr != nil {
-					var te *TargetError
-					if errors.As(perr, &te) {
-						te.Name, te.Line, te.Text = name, lineNo, strings.TrimSpace(text)
-					}
-					errs = append(errs, perr)
-				}
-				ts = append(ts, got...)
+			if strings.TrimSpace(text) == "" {
+				break
 			}
+			got, perr := ParseTarget(text)
+			if perr != nil {
+				var te *TargetError
+				if errors.As(perr, &te) {
+					te.Name, te.Line, te.Text = name, lineNo, strings.TrimSpace(text)
+				}
+				errs = append(errs, perr)
+			}
+			if len(ts)+len(got) > limits.maxTargets() {
+				errs = append(errs, &TargetError{Name: name, Line: lineNo,
+					Err: fmt.Errorf("more than %d targets; the rest is not read", limits.maxTargets())})
+				return ts, errs
+			}
+			ts = append(ts, got...)
 		}
 		if err != nil {
 			if err != io.EOF {
-				errs = append(errs, fmt.Errorf("keyscan: %s: %w", name, err))
+				errs = append(errs, &TargetError{Name: name, Line: lineNo, Err: err})
 			}
 			return ts, errs
 		}

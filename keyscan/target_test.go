@@ -1,7 +1,10 @@
 package keyscan
 
 import (
+	"bytes"
 	"errors"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -76,7 +79,7 @@ func TestTargetStringRoundTrip(t *testing.T) {
 
 func TestReadTargets(t *testing.T) {
 	in := "# inventory\n\nweb1 # primary\n127.0.0.1,127.0.0.9 Web1.Example,web1\nbad:port\n[::1]:2222\n127.0.0.0/31"
-	ts, errs := ReadTargets(strings.NewReader(in), "hosts.txt")
+	ts, errs := ReadTargets(strings.NewReader(in), "hosts.txt", nil)
 	require.Len(t, errs, 1)
 	var te *TargetError
 	require.True(t, errors.As(errs[0], &te))
@@ -128,4 +131,94 @@ func FuzzParseTarget(f *testing.F) {
 			}
 		}
 	})
+}
+
+// longLine reads as "web1\n", then a line of n bytes of 'a', then "\nweb2\n",
+// without holding the long line in memory.
+type longLine struct {
+	n    int
+	head string
+	tail string
+	off  int
+}
+
+var aaa = bytes.Repeat([]byte{'a'}, 4096)
+
+func (l *longLine) Read(p []byte) (int, error) {
+	total := len(l.head) + l.n + len(l.tail)
+	if l.off >= total {
+		return 0, io.EOF
+	}
+	i := 0
+	for i < len(p) && l.off < total {
+		switch {
+		case l.off < len(l.head):
+			p[i] = l.head[l.off]
+		case l.off < len(l.head)+l.n:
+			k := min(len(p)-i, len(l.head)+l.n-l.off, len(aaa))
+			copy(p[i:i+k], aaa)
+			i += k
+			l.off += k
+			continue
+		default:
+			p[i] = l.tail[l.off-len(l.head)-l.n]
+		}
+		i++
+		l.off++
+	}
+	return i, nil
+}
+
+// TestReadTargetsLongLine: one 200 MB line (issue 10: 1.95 GB of memory
+// and 419 MB on stderr) is an error naming file:line and its length, read
+// in bounded memory, and the lines after it are still read.
+func TestReadTargetsLongLine(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ts, errs := ReadTargets(&longLine{n: 200 << 20, head: "web1\n", tail: "\nweb2\n"}, "hosts.txt",
+		&TargetLimits{MaxSize: 1 << 30})
+	runtime.ReadMemStats(&after)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8<<20), "bytes allocated")
+	assert.Equal(t, []Target{{Hosts: []string{"web1"}}, {Hosts: []string{"web2"}}}, ts)
+	require.Len(t, errs, 1)
+	var te *TargetError
+	require.ErrorAs(t, errs[0], &te)
+	assert.Equal(t, 2, te.Line)
+	assert.Equal(t, 200<<20, te.Length)
+	assert.Equal(t, "keyscan: hosts.txt:2: line is 209715200 bytes long, more than the 16384 allowed", errs[0].Error())
+
+	// By default, such a file is larger than allowed.
+	ts, errs = ReadTargets(&longLine{n: 200 << 20, head: "web1\n", tail: "\nweb2\n"}, "hosts.txt", nil)
+	assert.Equal(t, []Target{{Hosts: []string{"web1"}}}, ts)
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "keyscan: hosts.txt:2: file is larger than the 67108864 bytes allowed; the rest is not read")
+}
+
+func TestReadTargetsLimits(t *testing.T) {
+	in := "web1\n" + strings.Repeat("b", 100) + "\nweb2\n192.0.2.0/30\nweb3\n"
+	ts, errs := ReadTargets(strings.NewReader(in), "h", &TargetLimits{MaxLineLength: 100})
+	assert.Empty(t, errs)
+	assert.Len(t, ts, 8)
+
+	ts, errs = ReadTargets(strings.NewReader(in), "h", &TargetLimits{MaxLineLength: 99})
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "keyscan: h:2: line is 100 bytes long, more than the 99 allowed")
+	assert.Len(t, ts, 7)
+
+	// The size limit stops the reading: what follows is not read.
+	ts, errs = ReadTargets(strings.NewReader(in), "h", &TargetLimits{MaxSize: 110})
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "keyscan: h:3: file is larger than the 110 bytes allowed; the rest is not read")
+	assert.Len(t, ts, 2)
+
+	ts, errs = ReadTargets(strings.NewReader(in), "h", &TargetLimits{MaxTargets: 4})
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "keyscan: h:4: more than 4 targets; the rest is not read")
+	assert.Len(t, ts, 3)
+
+	// A line without a newline at the end of the file counts too.
+	_, errs = ReadTargets(strings.NewReader("web1\n"+strings.Repeat("c", 50)), "h", &TargetLimits{MaxLineLength: 10})
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "keyscan: h:2: line is 50 bytes long, more than the 10 allowed")
 }

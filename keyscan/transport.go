@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -150,9 +149,9 @@ func (h *handshake) run() error {
 	if payload[0] != msgKexInit {
 		return protocolErrorf("message %d where KEXINIT (20) was expected", payload[0])
 	}
-	k, err := ParseKexInit(payload)
+	k, err := parseKexInit(payload)
 	if err != nil {
-		return &kindError{Protocol, errors.New(strings.Replace(err.Error(), "keyscan: ", "ssh: ", 1))}
+		return &kindError{Protocol, fmt.Errorf("ssh: %w", err)}
 	}
 	h.serverInit = bytes.Clone(payload) // the read buffer is reused
 	h.kexInit = k

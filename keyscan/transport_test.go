@@ -106,7 +106,7 @@ func TestHandshakeBadStreams(t *testing.T) {
 // TestClientKexInit: what the client proposes parses back.
 func TestClientKexInit(t *testing.T) {
 	h := &handshake{kexAlgos: []string{"curve25519-sha256", "ecdh-sha2-nistp256"}, hostKeyAlgos: []string{"ssh-ed25519"}}
-	k, err := ParseKexInit(h.clientKexInit())
+	k, err := parseKexInit(h.clientKexInit())
 	require.NoError(t, err)
 	assert.Equal(t, h.kexAlgos, k.KeyExchanges)
 	assert.Equal(t, h.hostKeyAlgos, k.HostKeyAlgorithms)
@@ -138,8 +138,8 @@ func TestSignatureFormat(t *testing.T) {
 	}
 }
 
-// TestMODPGroups: the groups computed from their definition are safe
-// primes with the RFCs' leading digits and sizes.
+// TestMODPGroups: the groups' constants are safe primes with the RFCs'
+// leading and trailing digits and sizes.
 func TestMODPGroups(t *testing.T) {
 	const lead = "ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd1"
 	groups := []struct {

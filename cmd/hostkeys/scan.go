@@ -229,7 +229,7 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 				case 'T':
 					f.timeout, err = parseConvtime(v)
 				case 't':
-					f.types, err = keyscan.ParseKeyTypes(v)
+					f.types, err = parseKeyTypes(v)
 				case 'j':
 					f.jobs, err = intValue("-j", v, 1, 100000)
 				case 'O':
@@ -266,6 +266,20 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 }
 
 var errHelp = errors.New("help requested")
+
+// parseKeyTypes reads -t, naming the first type that keyscan does not
+// know.
+func parseKeyTypes(v string) ([]keyscan.KeyType, error) {
+	types, err := keyscan.ParseKeyTypes(v)
+	if err != nil {
+		for _, name := range strings.Split(v, ",") {
+			if keyscan.KeyType(strings.TrimSpace(name)).Algorithms(false) == nil {
+				return nil, fmt.Errorf("unknown key type %q in -t (want rsa, ecdsa, ed25519, ecdsa-sk, ed25519-sk or dsa)", name)
+			}
+		}
+	}
+	return types, err
+}
 
 // socks5PasswordEnv holds the SOCKS5 proxy's password for --socks5
 // USER@HOST:PORT.
@@ -405,7 +419,7 @@ func runScan(e *env, args []string) int {
 			defer fh.Close()
 			r = fh
 		}
-		ts, errs := keyscan.ReadTargets(r, name)
+		ts, errs := keyscan.ReadTargets(r, name, nil)
 		for _, err := range errs {
 			e.errorf("scan: %s", msg(err))
 			badTargets = true
@@ -593,17 +607,41 @@ func offeredKex(r *keyscan.Result) []string {
 // keyscan's legacy SHA-1 groups and none of the default ones.
 func onlyLegacyKex(offered []string) bool {
 	legacy := false
+	modern, old := keyscan.DefaultKeyExchanges(), keyscan.LegacyKeyExchanges()
 	for _, k := range offered {
-		if slices.Contains(keyscan.DefaultKeyExchanges, k) {
+		if slices.Contains(modern, k) {
 			return false
 		}
-		legacy = legacy || slices.Contains(keyscan.LegacyKeyExchanges, k)
+		legacy = legacy || slices.Contains(old, k)
 	}
 	return legacy
 }
 
-// msg is an error's text without the package prefix.
-func msg(err error) string { return strings.TrimPrefix(err.Error(), "keyscan: ") }
+// msg says what went wrong in the CLI's words: a keyscan error from its
+// fields (its Error adds the package's prefix), others as they are.
+func msg(err error) string {
+	var ke *keyscan.Error
+	var te *keyscan.TargetError
+	switch {
+	case errors.As(err, &ke):
+		what, tries := "", ""
+		if ke.KeyType != "" {
+			what = " (" + string(ke.KeyType) + ")"
+		}
+		if ke.Attempts > 1 {
+			tries = fmt.Sprintf(" (%d attempts)", ke.Attempts)
+		}
+		return fmt.Sprintf("%s%s: %s during %s after %s%s: %v",
+			ke.Addr, what, ke.Kind.String(), ke.Stage, ke.Elapsed.Round(time.Millisecond), tries, ke.Err)
+	case errors.As(err, &te) && te.Name == "":
+		return fmt.Sprintf("target %q: %v", te.Text, te.Err)
+	case errors.As(err, &te) && te.Text == "":
+		return fmt.Sprintf("%s:%d: %v", te.Name, te.Line, te.Err)
+	case errors.As(err, &te):
+		return fmt.Sprintf("%s:%d: %q: %v", te.Name, te.Line, te.Text, te.Err)
+	}
+	return err.Error()
+}
 
 func hostPortLabel(r *keyscan.Result) string {
 	if r.Addr != "" {
