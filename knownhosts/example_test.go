@@ -72,3 +72,18 @@ func ExampleDB_HostKeyAlgorithms() {
 	// Output:
 	// [ssh-ed25519-cert-v01@openssh.com ecdsa-sha2-nistp256-cert-v01@openssh.com]
 }
+
+// Explaining a rejected key in words, with where the known key is.
+func ExampleDB_Explain() {
+	f, _ := knownhosts.Parse(strings.NewReader(exampleFile), "known_hosts")
+	db := knownhosts.New(knownhosts.Options{}, f)
+
+	key, _, _ := fingerprint.ParseKeyText("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx")
+	err := db.Check("www.example.org:22", key)
+	p := db.Explain("www.example.org:22", key, err)
+	fmt.Println(p.Summary())
+	fmt.Println(p.Hints()[0])
+	// Output:
+	// host key changed: it offered ED25519 key SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw, but known_hosts:3 holds another key for www.example.org; someone may be intercepting the connection
+	// if the host's key was replaced on purpose (check SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw with its administrator), remove the old key with: ssh-keygen -f known_hosts -R 'www.example.org'
+}

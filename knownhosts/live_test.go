@@ -2,6 +2,7 @@ package knownhosts
 
 import (
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,4 +156,60 @@ func opensshAlgorithms(algos []string) []string {
 		}
 	}
 	return out
+}
+
+// TestLiveTOFUCertificate is trust on first use against a real sshd that
+// presents a host certificate: the key the callback rejects as unknown
+// is added with File.Add under the callback's hostname and saved; the
+// next connection (ours, and the real ssh's) accepts the host. Adding
+// the certificate itself would give a line that never matches.
+func TestLiveTOFUCertificate(t *testing.T) {
+	sshBin := testpeer.Binary(t, "ssh", "openssh-client")
+	srv := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}, Certificates: true})
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	require.NoError(t, os.WriteFile(path, nil, 0o600))
+
+	dial := func() (presented ssh.PublicKey, hostname string, err error) {
+		db, err := Open(path)
+		require.NoError(t, err)
+		check := db.HostKeyCallback()
+		cfg := &ssh.ClientConfig{
+			User: "nobody",
+			HostKeyCallback: func(h string, remote net.Addr, key ssh.PublicKey) error {
+				presented, hostname = key, h
+				return check(h, remote, key)
+			},
+			HostKeyAlgorithms: db.HostKeyAlgorithms(srv.Addr),
+			Timeout:           10 * time.Second,
+		}
+		c, err := ssh.Dial("tcp", srv.Addr, cfg)
+		if c != nil {
+			c.Close()
+		}
+		return presented, hostname, err
+	}
+
+	key, hostname, err := dial()
+	require.True(t, IsHostUnknown(err), "first connection: %v", err)
+	_, isCert := key.(*ssh.Certificate)
+	require.True(t, isCert, "the server presents its certificate, got %s", key.Type())
+	assert.Equal(t, srv.Addr, hostname)
+	require.NoError(t, Edit(path, nil, func(f *File) error { return f.Add([]string{hostname}, key, nil) }))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, srv.HostPort()+" "+keyText(srv.Keys[0])+"\n", string(data), "the plain key, as ssh records it")
+
+	_, _, err = dial()
+	assert.False(t, IsHostUnknown(err) || IsHostKeyChanged(err) || IsRevoked(err), "second connection: %v", err)
+	if err != nil {
+		assert.Contains(t, err.Error(), "unable to authenticate")
+	}
+
+	cmd := exec.Command(sshBin, "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile="+path, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
+		"-o", "IdentityFile=/dev/null", "-p", strconv.Itoa(srv.Port), "127.0.0.1", "true")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=/usr/bin:/bin"}
+	out, _ := cmd.CombinedOutput()
+	assert.NotContains(t, string(out), "Host key verification failed", "ssh accepts the recorded key")
+	assert.Contains(t, string(out), "Permission denied")
 }
