@@ -63,7 +63,11 @@ func TestAddBadInput(t *testing.T) {
 		"bad marker":       {[]string{"h"}, key, &AddOptions{Marker: "@foo"}},
 		"comment newline":  {[]string{"h"}, key, &AddOptions{Comment: "a\nb"}},
 	} {
-		assert.Error(t, f.Add(tc.names, tc.key, tc.opts), name)
+		err := f.Add(tc.names, tc.key, tc.opts)
+		var ae *AddError
+		assert.ErrorAs(t, err, &ae, name)
 	}
+	assert.EqualError(t, f.Add([]string{"h:99999"}, key, nil), `knownhosts: cannot add host name "h:99999": invalid port "99999"`)
+	assert.EqualError(t, f.Add([]string{"h"}, nil, nil), `knownhosts: cannot add: no key`)
 	assert.Len(t, f.Lines, 1, "nothing added")
 }

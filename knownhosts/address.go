@@ -43,15 +43,16 @@ func splitAddress(addr string) (string, int) {
 // OpenSSH's; a bare IPv6 address is a host on port 22. A port that is a
 // pattern ("[*.example]:*") is kept as written.
 func addName(name string) (string, error) {
+	bad := func(reason string) (string, error) { return "", &AddError{Name: name, Reason: reason} }
 	if name == "" || strings.ContainsAny(name, " \t\r\n,\x00") || strings.HasPrefix(name, "|") || strings.HasPrefix(name, "#") || strings.HasPrefix(name, "@") {
-		return "", fmt.Errorf("cannot add host name %q", name)
+		return bad("not a host name or pattern")
 	}
 	host, port, hasPort := name, "", false
 	switch {
 	case strings.HasPrefix(name, "["):
 		end := strings.LastIndex(name, "]")
 		if end < 0 {
-			return "", fmt.Errorf("cannot add host name %q: no closing bracket", name)
+			return bad("no closing bracket")
 		}
 		host = name[1:end]
 		switch rest := name[end+1:]; {
@@ -59,13 +60,13 @@ func addName(name string) (string, error) {
 		case rest[0] == ':':
 			port, hasPort = rest[1:], true
 		default:
-			return "", fmt.Errorf("cannot add host name %q: text after the closing bracket", name)
+			return bad("text after the closing bracket")
 		}
 	case strings.Count(name, ":") == 1:
 		host, port, hasPort = strings.Cut(name, ":")
 	}
 	if host == "" || strings.ContainsAny(host, "[]") {
-		return "", fmt.Errorf("cannot add host name %q", name)
+		return bad("no host, or a bracket in it")
 	}
 	host = lowerASCII(host)
 	switch {
@@ -76,7 +77,7 @@ func addName(name string) (string, error) {
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
-		return "", fmt.Errorf("cannot add host name %q: invalid port %q", name, port)
+		return bad(fmt.Sprintf("invalid port %q", port))
 	}
 	return HostPort(host, n), nil
 }

@@ -2,7 +2,6 @@ package knownhosts
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -32,6 +31,21 @@ func (e *InvalidFileError) Error() string {
 		fmt.Fprintf(&b, "; line %d: %s", l.Line, l.Reason)
 	}
 	return b.String()
+}
+
+// AddError is returned by [File.Add] for input it cannot write as a
+// known_hosts line; nothing is added then.
+type AddError struct {
+	// Name is the host name at fault, "" if the problem is elsewhere.
+	Name   string
+	Reason string
+}
+
+func (e *AddError) Error() string {
+	if e.Name != "" {
+		return fmt.Sprintf("knownhosts: cannot add host name %q: %s", e.Name, e.Reason)
+	}
+	return "knownhosts: cannot add: " + e.Reason
 }
 
 // EditOptions controls [File.Remove] and [File.Hash].
@@ -72,20 +86,20 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 		opts = &AddOptions{}
 	}
 	if len(names) == 0 {
-		return errors.New("knownhosts: no host name to add")
+		return &AddError{Reason: "no host name"}
 	}
 	if key == nil {
-		return errors.New("knownhosts: no key to add")
+		return &AddError{Reason: "no key"}
 	}
 	if opts.Marker != "" && opts.Marker != fingerprint.CertAuthority && opts.Marker != fingerprint.Revoked {
-		return fmt.Errorf("knownhosts: unknown marker %q", opts.Marker)
+		return &AddError{Reason: fmt.Sprintf("unknown marker %q", opts.Marker)}
 	}
 	if cert, ok := key.(*ssh.Certificate); ok {
 		if opts.Marker == fingerprint.CertAuthority {
-			return errors.New("knownhosts: a certificate cannot be a @cert-authority key; add the key that signed it")
+			return &AddError{Reason: "a certificate cannot be a @cert-authority key; add the key that signed it"}
 		}
 		if cert.Key == nil {
-			return errors.New("knownhosts: certificate without a key")
+			return &AddError{Reason: "certificate without a key"}
 		}
 		key = cert.Key
 	}
@@ -93,12 +107,12 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 	for i, n := range names {
 		name, err := addName(n)
 		if err != nil {
-			return fmt.Errorf("knownhosts: %w", err)
+			return err
 		}
 		lower[i] = name
 	}
 	if strings.ContainsAny(opts.Comment, "\r\n\x00") {
-		return errors.New("knownhosts: comment contains a line break or NUL")
+		return &AddError{Reason: "comment contains a line break or NUL"}
 	}
 	keyText := key.Type() + " " + base64.StdEncoding.EncodeToString(key.Marshal())
 	if opts.Comment != "" {
@@ -122,7 +136,7 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 		e := &Entry{}
 		kind, reason := parseLine(l.Text, e)
 		if kind != EntryLine {
-			return fmt.Errorf("knownhosts: cannot add a %s key: %s", key.Type(), reason)
+			return &AddError{Reason: fmt.Sprintf("%s key: %s", key.Type(), reason)}
 		}
 		e.File, e.Line = f.Name, l.Num
 		l.Kind, l.Entry = kind, e
@@ -136,7 +150,7 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 // Lookup returns the entries of this file that ssh-keygen -F name finds
 // (see [DB.Lookup]).
 func (f *File) Lookup(name string) []*Entry {
-	return New(Options{}, f).Lookup(name)
+	return f.lookup(name)
 }
 
 // Remove deletes the lines ssh-keygen -R name deletes: every unmarked
