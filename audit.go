@@ -29,10 +29,14 @@ type AuditOptions struct {
 	// reads them. Every file must be readable: a missing file is an
 	// error (the CLI drops ssh's default files that do not exist).
 	KnownHosts []string
+	// Pins are pin lists, the approved host keys (see [ParsePins]). If
+	// empty, the pin-list rules (HK2xx) are off.
+	Pins []string
 	// Inventory is a file naming the hosts that exist, one per line, as
 	// ssh looks them up ("host" or "[host]:port"); blank lines and '#'
-	// comments are skipped. If empty, the inventory rules (HK3xx) are off
-	// and hashed entries are not de-hashed.
+	// comments are skipped. If empty, the inventory rules (HK3xx) are off,
+	// and hashed entries are de-hashed against the pin lists' literal host
+	// names instead, if there are pin lists.
 	Inventory string
 	// RequireHashed reports entries whose host names could be hashed but
 	// are not (HK106).
@@ -85,8 +89,8 @@ type Report struct {
 	// Findings are sorted by file (in the order the files were given),
 	// line and rule.
 	Findings []Finding
-	// Files are the files read, in order: known_hosts files, then the
-	// inventory.
+	// Files are the files read, in order: known_hosts files, pin lists,
+	// then the inventory.
 	Files []string
 	Stats AuditStats
 }
@@ -96,9 +100,13 @@ type AuditStats struct {
 	Lines          int // known_hosts lines read
 	Entries        int // of which entries
 	HashedEntries  int // of which with hashed names
+	Pins           int // pins read from the pin lists
 	InventoryNames int // distinct names in the inventory
+	// DehashNames is the number of distinct names hashed entries were
+	// matched against: the inventory's, or the pin lists' host names.
+	DehashNames int
 	// HMACs is the number of HMAC-SHA1 computations spent de-hashing:
-	// one per (hashed entry, inventory name).
+	// one per (hashed entry, name).
 	HMACs int64
 }
 
@@ -139,19 +147,22 @@ func (e *InventoryError) Unwrap() error { return e.Err }
 // line is reported (HK303) and skipped.
 const MaxInventoryLineLength = 4096
 
-// Audit checks known_hosts files, and an inventory of hosts, for the
-// problems listed by [Rules]: lines ssh cannot use, weak keys, hosts with
-// conflicting or duplicate keys, clear-text names where hashing is
-// required, wildcard and over-broad trust, revoked keys still trusted,
-// entries of hosts that are gone and hosts with no entry.
+// Audit checks known_hosts files, against pin lists and an inventory of
+// hosts, for the problems listed by [Rules]: lines ssh cannot use, weak
+// keys, hosts with conflicting or duplicate keys, clear-text names where
+// hashing is required, wildcard and over-broad trust, revoked keys still
+// trusted; entries the approved list contradicts or does not cover,
+// approved hosts missing, hosts approved only by MD5; entries of hosts
+// that are gone and hosts with no entry.
 //
 // Every finding is reported; none stops the audit. The error is non-nil
 // only when a file cannot be read or ctx is done.
 //
-// Hashed entries are de-hashed only against inventory names: each
-// (hashed entry, name) pair costs one HMAC-SHA1, from salt states computed
-// once, spread over the workers. Without an inventory a hashed entry
-// stands for no known host, so it is checked alone (its key, its line).
+// Hashed entries are de-hashed only against inventory names, or without
+// an inventory against the pin lists' literal host names: each (hashed
+// entry, name) pair costs one HMAC-SHA1, from salt states computed once,
+// spread over the workers. A hashed entry no name matches stands for no
+// known host, so it is checked alone (its key, its line).
 func Audit(ctx context.Context, opts AuditOptions) (*Report, error) {
 	a := &auditor{opts: opts, fileIndex: map[string]int{}, seen: map[seenKey]bool{}, fps: map[string]string{}}
 	if a.opts.MinRSABits <= 0 {
@@ -168,6 +179,7 @@ func Audit(ctx context.Context, opts AuditOptions) (*Report, error) {
 	}
 	a.checkLines()
 	a.checkHosts()
+	a.checkPins()
 	a.checkInventory()
 	slices.SortStableFunc(a.findings, func(x, y Finding) int {
 		return cmp.Or(
@@ -188,7 +200,9 @@ type auditor struct {
 	ents      []entInfo
 	// lineEnt maps a file's line numbers to indexes in ents (-1: none).
 	lineEnt [][]int32
-	inv     []invName
+	inv     []invName // the inventory's names, or the pinned names
+	invFile bool      // inv is the inventory's
+	pins    []*Pins
 	stats   AuditStats
 
 	findings []Finding
@@ -284,11 +298,18 @@ func (a *auditor) load(ctx context.Context) error {
 		}
 	}
 
+	if err := a.loadPins(); err != nil {
+		return err
+	}
 	if a.opts.Inventory != "" {
+		a.invFile = true
 		if err := a.readInventory(a.opts.Inventory); err != nil {
 			return err
 		}
+	} else {
+		a.inv = a.pinnedNames()
 	}
+	a.stats.DehashNames = len(a.inv)
 	return ctx.Err()
 }
 
@@ -439,7 +460,7 @@ func badInventoryName(s string) string {
 // entries on one goroutine, so a (hashed entry, name) pair costs one HMAC
 // and the cores never wait for each other.
 func (a *auditor) dehash(ctx context.Context) error {
-	if len(a.inv) == 0 {
+	if len(a.inv) == 0 || !a.invFile && a.stats.HashedEntries == 0 {
 		return nil
 	}
 	db := knownhosts.New(knownhosts.Options{Workers: 1}, a.files...)
@@ -485,7 +506,9 @@ func (a *auditor) dehash(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	a.stats.HMACs = int64(len(a.inv)) * int64(a.stats.HashedEntries)
+	if a.stats.HashedEntries > 0 {
+		a.stats.HMACs = int64(len(a.inv)) * int64(a.stats.HashedEntries)
+	}
 	for i := range a.inv {
 		n := &a.inv[i]
 		for _, j := range n.ents {
@@ -690,6 +713,9 @@ func (a *auditor) checkHosts() {
 	}
 	inInv := map[string]bool{}
 	for _, n := range a.inv {
+		if !a.invFile && a.stats.HashedEntries == 0 {
+			break // pinned names: nothing de-hashed, the plain index has them
+		}
 		inInv[n.name] = true
 		var ents []int32
 		for _, j := range n.ents {
@@ -747,7 +773,7 @@ func (a *auditor) once(rule string, i, j int32) bool {
 
 // checkInventory reports stale entries and hosts without entries.
 func (a *auditor) checkInventory() {
-	if a.opts.Inventory == "" {
+	if !a.invFile {
 		return
 	}
 	for i := range a.ents {

@@ -68,7 +68,7 @@ func bigKeyN(typ string, bits int, n int64) string {
 
 // audit writes files into a temporary directory and audits them. files
 // maps names to contents; "known_hosts" and any "*.kh" are known_hosts
-// files, "inventory" the inventory.
+// files, "pins" a pin list, "inventory" the inventory.
 func audit(t *testing.T, opts AuditOptions, files map[string]string) *Report {
 	t.Helper()
 	dir := t.TempDir()
@@ -78,6 +78,8 @@ func audit(t *testing.T, opts AuditOptions, files map[string]string) *Report {
 		switch {
 		case name == "inventory":
 			opts.Inventory = p
+		case name == "pins":
+			opts.Pins = append(opts.Pins, p)
 		case name == "known_hosts" || strings.HasSuffix(name, ".kh"):
 			opts.KnownHosts = append(opts.KnownHosts, p)
 		}
@@ -287,4 +289,82 @@ func TestRulesTable(t *testing.T) {
 	rs := Rules()
 	rs[0].ID = "changed"
 	assert.Equal(t, RuleMalformedLine, Rules()[0].ID, "Rules returns a copy")
+}
+
+func TestAuditPinRules(t *testing.T) {
+	k1, k2, k3 := edKey(1), edKey(2), edKey(3)
+	fp := func(k string) string {
+		pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k))
+		if err != nil {
+			panic(err)
+		}
+		return ssh.FingerprintSHA256(pub)
+	}
+	md5 := func(k string) string {
+		pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k))
+		if err != nil {
+			panic(err)
+		}
+		return ssh.FingerprintLegacyMD5(pub)
+	}
+	for _, tc := range []struct {
+		name  string
+		opts  AuditOptions
+		files map[string]string
+		want  []string
+	}{
+		{name: "entries agree with the list",
+			files: map[string]string{
+				"known_hosts": "a.example,192.0.2.1 " + k1 + "\n[b.example]:2222 " + k2 + "\n",
+				"pins":        "Host a.example 192.0.2.1\n" + fp(k1) + "\n[b.example]:2222 " + k2 + "\n",
+			}},
+		{name: "entry contradicts the list",
+			files: map[string]string{
+				"known_hosts": "a.example " + k2 + "\nb.example " + k1 + "\n",
+				"pins":        "Host a.example\n" + fp(k1) + "\nHost b.example\n@revoked " + fp(k1) + "\n" + fp(k3) + "\n",
+			},
+			want: []string{"HK201 known_hosts:1", "HK201 known_hosts:2"}},
+		{name: "only certificates approved",
+			files: map[string]string{
+				"known_hosts": "a.example " + k2 + "\n",
+				"pins":        "Host *.example\n@cert-authority " + fp(k1) + "\n",
+			},
+			want: []string{"HK201 known_hosts:1"}},
+		{name: "entry not in the list",
+			files: map[string]string{
+				"known_hosts": "a.example " + k1 + "\n*.example.org " + k2 + "\n",
+				"pins":        "Host b.example\n" + fp(k1) + "\n",
+			},
+			want: []string{"HK202 known_hosts:1", "HK107 known_hosts:2", "HK203 pins:2"}},
+		{name: "approved host missing",
+			files: map[string]string{
+				"known_hosts": "a.example " + k1 + "\n",
+				"pins":        "Host a.example b.example *.example.net\n" + fp(k1) + "\n",
+			},
+			want: []string{"HK203 pins:2"}},
+		{name: "approved host found through hashed entries",
+			files: map[string]string{
+				"known_hosts": knownhosts.HashHost("a.example") + " " + k1 + "\n" + knownhosts.HashHost("b.example") + " " + k3 + "\n",
+				"pins":        "Host a.example\n" + fp(k1) + "\nHost b.example\n" + fp(k2) + "\n",
+			},
+			want: []string{"HK201 known_hosts:2"}},
+		{name: "md5 only",
+			files: map[string]string{
+				"known_hosts": "a.example " + k1 + "\nb.example " + k2 + "\n",
+				"pins": "Host a.example\n" + md5(k1) + " (ED25519)\n" +
+					"Host b.example\n" + md5(k2) + " (ED25519)\n" + fp(k2) + "\n",
+			},
+			want: []string{"HK204 pins:2"}},
+		{name: "invalid pin line",
+			files: map[string]string{
+				"known_hosts": "a.example " + k1 + "\n",
+				"pins":        "Host a.example\n" + fp(k1) + "\nSHA256:nope\n",
+			},
+			want: []string{"HK205 pins:3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := audit(t, tc.opts, tc.files)
+			assert.Equal(t, tc.want, ruleLines(r), "%+v", r.Findings)
+		})
+	}
 }

@@ -32,12 +32,14 @@ func updateGolden() bool {
 var (
 	sampleKnownHosts = filepath.Join("examples", "testdata", "fleet_known_hosts")
 	sampleInventory  = filepath.Join("examples", "testdata", "fleet_inventory")
+	samplePins       = filepath.Join("examples", "testdata", "fleet_pins")
 )
 
 func sampleReport(t *testing.T) *Report {
 	t.Helper()
 	r, err := Audit(context.Background(), AuditOptions{
 		KnownHosts:    []string{sampleKnownHosts},
+		Pins:          []string{samplePins},
 		Inventory:     sampleInventory,
 		RequireHashed: true,
 	})

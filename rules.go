@@ -79,6 +79,12 @@ const (
 	RuleBroadCertAuthority = "HK108"
 	RuleRevokedKeyTrusted  = "HK109"
 
+	RuleContradictsPins   = "HK201"
+	RuleNotInPins         = "HK202"
+	RulePinnedHostMissing = "HK203"
+	RuleWeakPinsOnly      = "HK204"
+	RulePinListLine       = "HK205"
+
 	RuleStaleEntry       = "HK301"
 	RuleHostWithoutEntry = "HK302"
 	RuleInventoryLine    = "HK303"
@@ -133,6 +139,29 @@ var rules = [...]Rule{
 		"@revoked applies only to the hosts its line names, so the same key on another line is still accepted " +
 			"there (or, for the revoked hosts, the two lines contradict each other). Delete the trusting line and " +
 			"make the @revoked line cover every host that used the key."},
+	{RuleContradictsPins, "contradicts-pins", SeverityError,
+		"A known_hosts entry trusts a key the approved list does not name for its host, or revokes.",
+		"ssh accepts the key, but the list the admins keep says the host has other keys: the entry is left from " +
+			"a reinstall, was accepted when an attacker answered, or the list is out of date. Check the host's key " +
+			"out of band, then fix the entry (`hostkeys remove`, then `hostkeys verify --write`) or the list."},
+	{RuleNotInPins, "not-in-pins", SeverityWarning,
+		"A known_hosts entry names a host the approved list does not cover.",
+		"Nobody approved the key: it was most likely accepted on first use, which trusts whoever answered then. " +
+			"Add the host's key to the list after checking it out of band, or remove the entry."},
+	{RulePinnedHostMissing, "pinned-host-missing", SeverityWarning,
+		"An approved host has no entry in known_hosts.",
+		"The list approves the host but ssh does not know its key, so the first connection asks the user to " +
+			"trust whatever answers, or fails under StrictHostKeyChecking=yes. Write its entries from the list " +
+			"(`hostkeys verify --write`). Hashed entries count only for names the audit de-hashes: the " +
+			"inventory's, or without an inventory the list's own host names."},
+	{RuleWeakPinsOnly, "weak-pins-only", SeverityWarning,
+		"A host is approved only by MD5 fingerprints.",
+		"MD5 fingerprints match as the vendor meant them, but MD5 collisions are cheap, so they are weak " +
+			"evidence that a key is the right one. Pin the SHA256 fingerprint or the public key as well."},
+	{RulePinListLine, "pin-list-line", SeverityError,
+		"A line of the approved list is not valid.",
+		"A pin list is trust configuration: a line that does not say what its author meant must not be " +
+			"skipped silently. The finding gives the parser's reason; fix the line."},
 	{RuleStaleEntry, "stale-entry", SeverityNote,
 		"A known_hosts entry matches no host of the inventory.",
 		"Keys of hosts that are gone stay trusted: if the name or address is reused, the new machine is refused, " +

@@ -21,21 +21,26 @@ func init() {
 	})
 }
 
-const auditUsage = `usage: hostkeys audit [--known-hosts FILE]... [--inventory FILE] [--require-hashed]
-                     [--min-rsa-bits N] [--format text|json|sarif] [--fail-on SEVERITY]
+const auditUsage = `usage: hostkeys audit [--known-hosts FILE]... [--pins FILE]... [--inventory FILE]
+                     [--require-hashed] [--min-rsa-bits N] [--format text|json|sarif]
+                     [--fail-on SEVERITY]
 
 Checks known_hosts files for lines ssh cannot use, weak keys, hosts with
 conflicting or duplicate keys, wildcard and over-broad trust, and revoked
-keys still trusted; with an inventory, for entries of hosts that are gone
-and hosts with no entry. Each finding has a rule ID (HK101...), a severity
-(error, warning, note), file:line and the host.
+keys still trusted; against pin lists (the approved keys), for entries the
+list contradicts or does not cover, approved hosts missing and hosts
+approved only by MD5; with an inventory, for entries of hosts that are
+gone and hosts with no entry. Each finding has a rule ID (HK101...), a
+severity (error, warning, note), file:line and the host.
 
   --known-hosts FILE  a known_hosts file to audit (may be repeated); by
                       default the files ssh reads that exist:
                       ~/.ssh/known_hosts, ~/.ssh/known_hosts2,
                       /etc/ssh/ssh_known_hosts, /etc/ssh/ssh_known_hosts2
+  --pins FILE         a pin list of approved host keys (may be repeated)
   --inventory FILE    the hosts that exist, one name (or [host]:port) a
-                      line; hashed entries are de-hashed against it
+                      line; hashed entries are de-hashed against it (or,
+                      without it, against the pin lists' host names)
   --require-hashed    report host names that are not hashed
   --min-rsa-bits N    report RSA keys shorter than N bits (default 2048)
   --format FORMAT     text (default, grouped by host), json, or sarif
@@ -53,6 +58,8 @@ func runAudit(e *env, args []string) int {
 	fs.SetOutput(io.Discard)
 	var knownHostsFiles stringList
 	fs.Var(&knownHostsFiles, "known-hosts", "")
+	var pinFiles stringList
+	fs.Var(&pinFiles, "pins", "")
 	inventory := fs.String("inventory", "", "")
 	requireHashed := fs.Bool("require-hashed", false, "")
 	minRSA := fs.String("min-rsa-bits", strconv.Itoa(hostkeys.DefaultMinRSABits), "")
@@ -102,6 +109,7 @@ func runAudit(e *env, args []string) int {
 	p := newAuditProgress(e.stderr)
 	report, err := hostkeys.Audit(context.Background(), hostkeys.AuditOptions{
 		KnownHosts:    files,
+		Pins:          pinFiles,
 		Inventory:     *inventory,
 		RequireHashed: *requireHashed,
 		MinRSABits:    bits,
@@ -153,7 +161,7 @@ func (p *auditProgress) update(done, total int) {
 	if !p.live || time.Since(p.start) < time.Second {
 		return
 	}
-	fmt.Fprintf(p.w, "\r\033[Khostkeys: audit: de-hashing with inventory names, %d/%d", done, total)
+	fmt.Fprintf(p.w, "\r\033[Khostkeys: audit: de-hashing known_hosts with %d/%d names", done, total)
 	p.shown = true
 }
 
