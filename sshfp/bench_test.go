@@ -33,8 +33,8 @@ func BenchmarkValidateAnswer(b *testing.B) {
 	var ours, anchor time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		if sec, why := r.Validator.validate(ctx, q, set, sigs, 0); sec != Secure {
-			b.Fatal(why)
+		if res := r.Validator.newChase(ctx, q).validate(set, sigs, 0); res.sec != Secure {
+			b.Fatal(res.why)
 		}
 		t1 := time.Now()
 		if err := sigs[0].Verify(w.zone.zsk, set); err != nil {

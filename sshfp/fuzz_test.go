@@ -116,7 +116,7 @@ func FuzzValidate(f *testing.F) {
 			}
 			return new(dns.Msg), nil
 		}}
-		a, err := r.answerWith(ctx, q, "fuzz", "host.example.test.", msgs[0])
+		a, err := r.answerWith(ctx, q, server{addr: "fuzz"}, "host.example.test.", msgs[0])
 		if err != nil || a.Security != Secure {
 			return
 		}

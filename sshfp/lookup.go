@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,7 +91,18 @@ type Answer struct {
 func (a *Answer) Secure() bool { return a != nil && a.Security == Secure }
 
 // Resolver looks up SSHFP records. The zero Resolver uses the nameservers
-// of /etc/resolv.conf and believes the AD bit only from one on loopback.
+// of /etc/resolv.conf and believes their AD bit only if resolv.conf says
+// "options trust-ad", as glibc 2.31 and later do.
+//
+// Whose AD bit is believed (trust mode A), in this order:
+//   - a resolver named in Trusted;
+//   - a resolver on loopback named in Servers: the caller chose it;
+//   - the nameservers of resolv.conf, when it (or $RES_OPTIONS) has the
+//     option trust-ad. Without it, not even one on loopback: a loopback
+//     forwarder is not necessarily a validator (dnsmasq --proxy-dnssec
+//     passes on the AD bit of whatever is upstream).
+//
+// [Answer.Reason] says which rule applied.
 type Resolver struct {
 	// Servers are the DNS servers asked, in order, as "host" or
 	// "host:port" (port 53 by default). If empty, the nameservers of
@@ -98,9 +111,9 @@ type Resolver struct {
 	// ResolvConf is the resolver configuration file read when Servers is
 	// empty. If empty, /etc/resolv.conf is read.
 	ResolvConf string
-	// Trusted names resolvers, besides those on loopback, whose AD bit is
-	// believed (trust mode A), as "host" (any port) or "host:port". The
-	// path to them must itself be secure (RFC 4255 section 2.4).
+	// Trusted names resolvers whose AD bit is believed wherever they are,
+	// as "host" (any port) or "host:port". The path to them must itself
+	// be secure (RFC 4255 section 2.4).
 	Trusted []string
 	// Validator, if not nil, validates DNSSEC locally (trust mode B): the
 	// AD bit is then ignored and queries are sent with CD set.
@@ -130,7 +143,7 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (*Answer, error) {
 	}
 	var lastErr error
 	for _, srv := range servers {
-		resp, err := r.exchange(ctx, srv, name, dns.TypeSSHFP)
+		resp, err := r.exchange(ctx, srv.addr, name, dns.TypeSSHFP)
 		if err != nil {
 			lastErr = err
 			if ctx.Err() != nil {
@@ -139,7 +152,7 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (*Answer, error) {
 			continue
 		}
 		if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
-			lastErr = &LookupError{Name: name, Server: srv, Rcode: resp.Rcode}
+			lastErr = &LookupError{Name: name, Server: srv.addr, Rcode: resp.Rcode}
 			continue
 		}
 		return r.answer(ctx, srv, name, resp)
@@ -150,14 +163,14 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (*Answer, error) {
 	return nil, lastErr
 }
 
-func (r *Resolver) answer(ctx context.Context, srv, name string, resp *dns.Msg) (*Answer, error) {
-	return r.answerWith(ctx, r.querier(srv), srv, name, resp)
+func (r *Resolver) answer(ctx context.Context, srv server, name string, resp *dns.Msg) (*Answer, error) {
+	return r.answerWith(ctx, r.querier(srv.addr), srv, name, resp)
 }
 
 // answerWith builds the Answer from resp, asking q for what validation
 // needs.
-func (r *Resolver) answerWith(ctx context.Context, q *querier, srv, name string, resp *dns.Msg) (*Answer, error) {
-	a := &Answer{Name: name, Owner: name, Server: srv, Exists: resp.Rcode == dns.RcodeSuccess}
+func (r *Resolver) answerWith(ctx context.Context, q *querier, srv server, name string, resp *dns.Msg) (*Answer, error) {
+	a := &Answer{Name: name, Owner: name, Server: srv.addr, Exists: resp.Rcode == dns.RcodeSuccess}
 	// Follow a CNAME chain inside the answer section.
 	var chain [][]dns.RR
 	for range maxCNAME {
@@ -197,17 +210,20 @@ func (r *Resolver) answerWith(ctx context.Context, q *querier, srv, name string,
 	})
 
 	if r.Validator != nil {
+		c := r.Validator.newChase(ctx, q)
 		a.Security, a.Reason = Secure, ""
 		for _, rrset := range append(chain, set) {
 			if len(rrset) == 0 {
 				continue
 			}
-			sec, why := r.Validator.validate(ctx, q, rrset, sigsFor(resp.Answer, rrset), 0)
-			if sec != Secure {
-				a.Security, a.Reason = sec, why
+			res := c.validate(rrset, sigsFor(resp.Answer, rrset), 0)
+			if res.sec != Secure {
+				a.Security, a.Reason = res.sec, res.why
 				return a, nil
 			}
-			a.Reason = why
+			a.Reason = res.why
+			// The answer is worth keeping no longer than its proof.
+			a.TTL = min(a.TTL, res.expires.Sub(c.now).Truncate(time.Second))
 		}
 		if len(set) == 0 {
 			// Only a positive answer can be proven here: proofs of
@@ -216,13 +232,13 @@ func (r *Resolver) answerWith(ctx context.Context, q *querier, srv, name string,
 		}
 		return a, nil
 	}
-	switch {
+	switch trusted, rule := r.trusts(srv); {
 	case !resp.AuthenticatedData:
-		a.Security, a.Reason = Insecure, fmt.Sprintf("resolver %s did not set the AD bit", srv)
-	case !r.trusts(srv):
-		a.Security, a.Reason = Insecure, fmt.Sprintf("resolver %s set the AD bit, but it is neither on loopback nor trusted", srv)
+		a.Security, a.Reason = Insecure, fmt.Sprintf("resolver %s did not set the AD bit", srv.addr)
+	case !trusted:
+		a.Security, a.Reason = Insecure, fmt.Sprintf("resolver %s set the AD bit, but it is not trusted (%s)", srv.addr, rule)
 	default:
-		a.Security, a.Reason = Secure, fmt.Sprintf("AD bit from trusted resolver %s", srv)
+		a.Security, a.Reason = Secure, fmt.Sprintf("AD bit from trusted resolver %s (%s)", srv.addr, rule)
 	}
 	return a, nil
 }
@@ -288,26 +304,65 @@ func (q *querier) query(ctx context.Context, name string, qtype uint16) (*dns.Ms
 	return q.ask(ctx, name, qtype)
 }
 
-func (r *Resolver) servers() ([]string, error) {
-	list := r.Servers
-	if len(list) == 0 {
-		path := r.ResolvConf
-		if path == "" {
-			path = "/etc/resolv.conf"
-		}
-		cc, err := dns.ClientConfigFromFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("sshfp: %w", err)
-		}
-		for _, s := range cc.Servers {
-			list = append(list, net.JoinHostPort(s, cc.Port))
-		}
+// server is a DNS server to ask, host:port, and where it was named.
+type server struct {
+	addr string
+	// conf is the resolv.conf file that named it, or "" for Servers.
+	conf string
+	// trustAD: conf or $RES_OPTIONS has options trust-ad.
+	trustAD bool
+}
+
+func (r *Resolver) servers() ([]server, error) {
+	var out []server
+	for _, s := range r.Servers {
+		out = append(out, server{addr: withPort(s)})
 	}
-	out := make([]string, 0, len(list))
-	for _, s := range list {
-		out = append(out, withPort(s))
+	if len(out) > 0 {
+		return out, nil
+	}
+	path := r.ResolvConf
+	if path == "" {
+		path = "/etc/resolv.conf"
+	}
+	cc, err := dns.ClientConfigFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sshfp: %w", err)
+	}
+	trustAD, err := resolvTrustAD(path)
+	if err != nil {
+		return nil, fmt.Errorf("sshfp: %w", err)
+	}
+	for _, s := range cc.Servers {
+		out = append(out, server{addr: withPort(net.JoinHostPort(s, cc.Port)), conf: path, trustAD: trustAD})
 	}
 	return out, nil
+}
+
+// maxResolvConf bounds the resolv.conf read for its options.
+const maxResolvConf = 1 << 20
+
+// resolvTrustAD reports whether the options of the resolv.conf file at
+// path, or those of $RES_OPTIONS that glibc applies after them, include
+// trust-ad.
+func resolvTrustAD(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxResolvConf))
+	if err != nil {
+		return false, err
+	}
+	trust := false
+	for line := range strings.Lines(string(data)) {
+		fields := strings.Fields(line)
+		if len(fields) > 0 && fields[0] == "options" && slices.Contains(fields[1:], "trust-ad") {
+			trust = true
+		}
+	}
+	return trust || slices.Contains(strings.Fields(os.Getenv("RES_OPTIONS")), "trust-ad"), nil
 }
 
 // withPort returns s as host:port, adding port 53 if s has none.
@@ -318,25 +373,32 @@ func withPort(s string) string {
 	return net.JoinHostPort(strings.Trim(s, "[]"), "53")
 }
 
-// trusts reports whether the AD bit of srv (host:port) is believed.
-func (r *Resolver) trusts(srv string) bool {
-	host, _, err := net.SplitHostPort(srv)
+// trusts reports whether the AD bit of srv is believed, and the rule
+// that decided.
+func (r *Resolver) trusts(srv server) (bool, string) {
+	host, _, err := net.SplitHostPort(srv.addr)
 	if err != nil {
-		return false
-	}
-	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
-		return true
+		return false, "not a host:port address"
 	}
 	for _, t := range r.Trusted {
 		if _, _, err := net.SplitHostPort(t); err == nil {
-			if t == srv {
-				return true
+			if t == srv.addr {
+				return true, "named in Trusted"
 			}
 		} else if strings.Trim(t, "[]") == host {
-			return true
+			return true, "named in Trusted"
 		}
 	}
-	return false
+	if srv.conf != "" {
+		if srv.trustAD {
+			return true, fmt.Sprintf("%s has options trust-ad", srv.conf)
+		}
+		return false, fmt.Sprintf("it comes from %s, which lacks options trust-ad, and is not named in Trusted", srv.conf)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
+		return true, "on loopback and named in Servers"
+	}
+	return false, "neither on loopback nor named in Trusted"
 }
 
 // queryName turns "host", "host:port" or "[host]:port" into the FQDN to

@@ -213,7 +213,7 @@ func TestTrustModeA(t *testing.T) {
 	w.srv.set(func(s *signServer) { s.setAD = true })
 	a := lookup(t, w.adMode(), "host.example.test")
 	assert.Equal(t, Secure, a.Security)
-	assert.Equal(t, "AD bit from trusted resolver "+w.srv.addr, a.Reason)
+	assert.Equal(t, "AD bit from trusted resolver "+w.srv.addr+" (on loopback and named in Servers)", a.Reason)
 
 	w.srv.set(func(s *signServer) { s.setAD = false })
 	a = lookup(t, w.adMode(), "host.example.test")
@@ -226,20 +226,21 @@ func TestTrustModeA(t *testing.T) {
 	resp.SetQuestion("host.example.test.", dns.TypeSSHFP)
 	resp.AuthenticatedData = true
 	r := &Resolver{}
-	a, err := r.answer(context.Background(), "192.0.2.1:53", "host.example.test.", resp)
+	a, err := r.answer(context.Background(), server{addr: "192.0.2.1:53"}, "host.example.test.", resp)
 	require.NoError(t, err)
 	assert.Equal(t, Insecure, a.Security)
-	assert.Contains(t, a.Reason, "neither on loopback nor trusted")
+	assert.Contains(t, a.Reason, "neither on loopback nor named in Trusted")
 	for _, trusted := range []string{"192.0.2.1", "192.0.2.1:53"} {
 		r.Trusted = []string{trusted}
-		a, err = r.answer(context.Background(), "192.0.2.1:53", "host.example.test.", resp)
+		a, err = r.answer(context.Background(), server{addr: "192.0.2.1:53"}, "host.example.test.", resp)
 		require.NoError(t, err)
 		assert.Equal(t, Secure, a.Security, trusted)
 	}
 	r.Trusted = []string{"192.0.2.1:5353"}
-	a, _ = r.answer(context.Background(), "192.0.2.1:53", "host.example.test.", resp)
+	a, _ = r.answer(context.Background(), server{addr: "192.0.2.1:53"}, "host.example.test.", resp)
 	assert.Equal(t, Insecure, a.Security)
-	assert.True(t, (&Resolver{}).trusts("[::1]:53"))
+	ok, _ := (&Resolver{}).trusts(server{addr: "[::1]:53"})
+	assert.True(t, ok)
 }
 
 func TestServersFromResolvConf(t *testing.T) {
@@ -247,10 +248,10 @@ func TestServersFromResolvConf(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("# test\nnameserver 127.0.0.1\nnameserver ::1\noptions edns0 trust-ad\n"), 0o644))
 	got, err := (&Resolver{ResolvConf: path}).servers()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"127.0.0.1:53", "[::1]:53"}, got)
+	assert.Equal(t, []server{{"127.0.0.1:53", path, true}, {"[::1]:53", path, true}}, got)
 	got, err = (&Resolver{Servers: []string{"127.0.0.1", "::1", "[::1]:5353", "127.0.0.1:5353"}}).servers()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"127.0.0.1:53", "[::1]:53", "[::1]:5353", "127.0.0.1:5353"}, got)
+	assert.Equal(t, []server{{addr: "127.0.0.1:53"}, {addr: "[::1]:53"}, {addr: "[::1]:5353"}, {addr: "127.0.0.1:5353"}}, got)
 	_, err = (&Resolver{ResolvConf: path + ".missing"}).servers()
 	assert.Error(t, err)
 }

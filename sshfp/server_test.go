@@ -1,6 +1,7 @@
 package sshfp
 
 import (
+	"cmp"
 	"crypto"
 	"net"
 	"strings"
@@ -23,19 +24,31 @@ type signedZone struct {
 }
 
 func newDNSKEY(t testing.TB, zone string, flags uint16) (*dns.DNSKEY, crypto.Signer) {
+	return newDNSKEYAlg(t, zone, flags, dns.ED25519)
+}
+
+func newDNSKEYAlg(t testing.TB, zone string, flags uint16, alg uint8) (*dns.DNSKEY, crypto.Signer) {
 	t.Helper()
 	k := &dns.DNSKEY{Hdr: dns.RR_Header{Name: zone, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
-		Flags: flags, Protocol: 3, Algorithm: dns.ED25519}
-	priv, err := k.Generate(256)
+		Flags: flags, Protocol: 3, Algorithm: alg}
+	bits := 256
+	if alg == dns.RSASHA1 || alg == dns.RSASHA256 {
+		bits = 1024
+	}
+	priv, err := k.Generate(bits)
 	require.NoError(t, err)
 	return k, priv.(crypto.Signer)
 }
 
 func newZone(t testing.TB, name string, records ...string) *signedZone {
+	return newZoneAlg(t, name, dns.ED25519, records...)
+}
+
+func newZoneAlg(t testing.TB, name string, alg uint8, records ...string) *signedZone {
 	t.Helper()
 	z := &signedZone{name: name}
-	z.ksk, z.kskPriv = newDNSKEY(t, name, 257)
-	z.zsk, z.zskPriv = newDNSKEY(t, name, 256)
+	z.ksk, z.kskPriv = newDNSKEYAlg(t, name, 257, alg)
+	z.zsk, z.zskPriv = newDNSKEYAlg(t, name, 256, alg)
 	for _, s := range records {
 		rr, err := dns.NewRR(s)
 		require.NoError(t, err)
@@ -72,6 +85,29 @@ type signServer struct {
 	noDS map[string]bool
 	// noDNSKEY answers DNSKEY queries for these zones with NODATA.
 	noDNSKEY map[string]bool
+	// extraKeys are served (and signed) in the DNSKEY RRset of a zone
+	// besides its KSK and ZSK.
+	extraKeys map[string][]dns.RR
+	// extraSigs are served before the real RRSIG over RRsets of a type.
+	extraSigs map[uint16][]dns.RR
+	// dsDigests are the digest types of the DS records served for each
+	// child zone; if empty, SHA-256.
+	dsDigests []uint8
+	// badDigest replaces the digest of served DS records of these types.
+	badDigest map[uint8]bool
+	// origTTL signs (and serves) RRsets of a type with this TTL.
+	origTTL map[uint16]uint32
+	// ttl serves RRsets of a type with this TTL after signing them: an
+	// unsigned TTL raised on the way, as an attacker may.
+	ttl map[uint16]uint32
+	// sigLife is how long after signedAt signatures over a type expire;
+	// if zero, one hour.
+	sigLife map[uint16]time.Duration
+	// keyTTL signs and serves the DNSKEY RRset of a zone with this TTL.
+	keyTTL map[string]uint32
+	// dsSigner, if set, signs DS RRsets with this zone's ZSK besides the
+	// parent's, listed first.
+	dsSigner *signedZone
 
 	queries atomic.Int64
 	tcp     atomic.Int64
@@ -85,6 +121,14 @@ func startServer(t testing.TB, zones ...*signedZone) *signServer {
 	for _, z := range zones {
 		s.zones[z.name] = z
 	}
+	s.addr = serve(t, s)
+	return s
+}
+
+// serve answers DNS queries with h over UDP and TCP on one port of
+// 127.0.0.1, until the test ends, and returns the address.
+func serve(t testing.TB, h dns.Handler) string {
+	t.Helper()
 	// UDP and TCP on the same port: take a free UDP port and retry while
 	// the TCP port of the same number is taken by someone else.
 	var pc net.PacketConn
@@ -100,9 +144,8 @@ func startServer(t testing.TB, zones ...*signedZone) *signServer {
 		pc.Close()
 		require.Less(t, attempt, 50, "no port free for both UDP and TCP: %v", err)
 	}
-	s.addr = pc.LocalAddr().String()
-	udp := &dns.Server{PacketConn: pc, Handler: s}
-	tcp := &dns.Server{Listener: ln, Handler: s}
+	udp := &dns.Server{PacketConn: pc, Handler: h}
+	tcp := &dns.Server{Listener: ln, Handler: h}
 	var wg sync.WaitGroup
 	for _, srv := range []*dns.Server{udp, tcp} {
 		wg.Add(1)
@@ -116,7 +159,7 @@ func startServer(t testing.TB, zones ...*signedZone) *signServer {
 		_ = tcp.Shutdown()
 		wg.Wait()
 	})
-	return s
+	return pc.LocalAddr().String()
 }
 
 func (s *signServer) set(f func(s *signServer)) {
@@ -146,11 +189,26 @@ func (s *signServer) sign(z *signedZone, key *dns.DNSKEY, priv crypto.Signer, rr
 	sig := &dns.RRSIG{Hdr: dns.RR_Header{Name: h.Name, Rrtype: dns.TypeRRSIG, Class: dns.ClassINET, Ttl: h.Ttl},
 		Algorithm: key.Algorithm, KeyTag: key.KeyTag(), SignerName: z.name,
 		Inception:  uint32(s.signedAt.Add(-time.Hour).Unix()),
-		Expiration: uint32(s.signedAt.Add(time.Hour).Unix())}
+		Expiration: uint32(s.signedAt.Add(cmp.Or(s.sigLife[h.Rrtype], time.Hour)).Unix())}
 	if err := sig.Sign(priv, rrset); err != nil {
 		panic(err)
 	}
 	return sig
+}
+
+// retime returns copies of rrset with the TTL ttls give for its type, or
+// rrset itself if they give none.
+func (s *signServer) retime(rrset []dns.RR, ttls map[uint16]uint32) []dns.RR {
+	ttl, ok := ttls[rrset[0].Header().Rrtype]
+	if !ok {
+		return rrset
+	}
+	out := make([]dns.RR, len(rrset))
+	for i, rr := range rrset {
+		out[i] = dns.Copy(rr)
+		out[i].Header().Ttl = ttl
+	}
+	return out
 }
 
 func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
@@ -171,7 +229,7 @@ func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if s.truncate {
 		if _, ok := w.RemoteAddr().(*net.UDPAddr); ok {
 			m.Truncated = true
-			_ = w.WriteMsg(m)
+			reply(w, req, m)
 			return
 		}
 	}
@@ -180,7 +238,7 @@ func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	z := s.zoneFor(name, q.Qtype)
 	if z == nil {
 		m.Rcode = dns.RcodeRefused
-		_ = w.WriteMsg(m)
+		reply(w, req, m)
 		return
 	}
 	var rrset []dns.RR
@@ -188,17 +246,30 @@ func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	switch {
 	case q.Qtype == dns.TypeDNSKEY && name == z.name && s.noDNSKEY[name]:
 	case q.Qtype == dns.TypeDNSKEY && name == z.name:
-		rrset = []dns.RR{z.ksk, z.zsk}
+		rrset = append([]dns.RR{z.ksk, z.zsk}, s.extraKeys[name]...)
+		if ttl, ok := s.keyTTL[name]; ok {
+			rrset = s.retime(rrset, map[uint16]uint32{dns.TypeDNSKEY: ttl})
+		}
 		sig = s.sign(z, z.ksk, z.kskPriv, rrset)
 	case q.Qtype == dns.TypeDS:
 		if child, ok := s.zones[name]; ok && !s.noDS[name] {
-			ds := child.ds()
-			ds.Hdr.Ttl = 3600
-			if s.badDS {
-				ds.Digest = strings.Repeat("00", len(ds.Digest)/2)
+			digests := s.dsDigests
+			if len(digests) == 0 {
+				digests = []uint8{dns.SHA256}
 			}
-			rrset = []dns.RR{ds}
+			for _, d := range digests {
+				ds := child.ksk.ToDS(d)
+				ds.Hdr.Ttl = 3600
+				if s.badDS || s.badDigest[d] {
+					ds.Digest = strings.Repeat("00", len(ds.Digest)/2)
+				}
+				rrset = append(rrset, ds)
+			}
+			rrset = s.retime(rrset, s.origTTL)
 			sig = s.sign(z, z.zsk, z.zskPriv, rrset)
+			if s.dsSigner != nil && do {
+				m.Answer = append(m.Answer, s.sign(s.dsSigner, s.dsSigner.zsk, s.dsSigner.zskPriv, rrset))
+			}
 		}
 	default:
 		for _, rr := range z.records {
@@ -231,10 +302,28 @@ func (s *signServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			}
 		}
 	}
-	m.Answer = append(m.Answer, rrset...)
-	if do && sig != nil && sig.TypeCovered != s.stripSigs {
-		m.Answer = append(m.Answer, sig)
+	if len(rrset) > 0 {
+		m.Answer = append(m.Answer, s.retime(rrset, s.ttl)...)
+	}
+	if do && sig != nil {
+		m.Answer = append(m.Answer, s.extraSigs[sig.TypeCovered]...)
+		if sig.TypeCovered != s.stripSigs {
+			m.Answer = append(m.Answer, sig)
+		}
 	}
 	m.AuthenticatedData = s.setAD
+	reply(w, req, m)
+}
+
+// reply writes m, truncated (TC set) to the requester's UDP size over
+// UDP, as a server must.
+func reply(w dns.ResponseWriter, req, m *dns.Msg) {
+	if _, ok := w.RemoteAddr().(*net.UDPAddr); ok {
+		size := dns.MinMsgSize
+		if opt := req.IsEdns0(); opt != nil {
+			size = int(opt.UDPSize())
+		}
+		m.Truncate(size)
+	}
 	_ = w.WriteMsg(m)
 }

@@ -30,12 +30,9 @@ func TestParseAnchors(t *testing.T) {
 	got, err := ParseAnchors(strings.NewReader(text), "anchors")
 	require.NoError(t, err)
 	require.Len(t, got, 2)
-	ok, _ := introduces(got[0], z.ksk)
-	assert.True(t, ok, "DS anchor")
-	ok, _ = introduces(got[1], z.ksk)
-	assert.True(t, ok, "DNSKEY anchor")
-	ok, _ = introduces(got[0], z.zsk)
-	assert.False(t, ok)
+	assert.True(t, introduces(got[0], z.ksk), "DS anchor")
+	assert.True(t, introduces(got[1], z.ksk), "DNSKEY anchor")
+	assert.False(t, introduces(got[0], z.zsk))
 
 	for _, bad := range []string{"", "example.test. IN A 127.0.0.1", "example.test. IN DS nonsense"} {
 		_, err := ParseAnchors(strings.NewReader(bad), "anchors")
