@@ -47,9 +47,15 @@
 // TCP connect, banner and key exchange, and reads at most
 // [Scanner.MaxBytes]: a tarpit, a partial banner, an endless pre-banner
 // stream or a stalled key exchange costs one deadline at most, in parallel
-// with the other targets. [Scanner.Concurrency] bounds connections in all
-// and [Scanner.PerHost] per address, by default under sshd's MaxStartups;
-// connections closed before the banner are retried with backoff.
+// with the other targets. A target has its own deadline
+// ([Scanner.TargetTimeout], four connection deadlines by default) and tries
+// at most [Scanner.MaxAddresses] addresses (8): a name that resolves to
+// hundreds of silent addresses holds its worker for seconds, not hours,
+// and the addresses left over are one error of kind [Skipped].
+// [Scanner.Concurrency] bounds connections in all and [Scanner.PerHost] per
+// address, by default under sshd's MaxStartups; connections closed before
+// the banner are retried with backoff. [ReadTargets] bounds line length,
+// file size and the number of targets ([TargetLimits]).
 //
 // # Proxies and jump hosts
 //

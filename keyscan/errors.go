@@ -39,6 +39,9 @@ const (
 	Protocol
 	// Canceled: the caller's context was canceled.
 	Canceled
+	// Skipped: addresses of a target were not tried, because of
+	// [Scanner.MaxAddresses] or [Scanner.TargetTimeout].
+	Skipped
 )
 
 var kindNames = [...]string{
@@ -50,6 +53,7 @@ var kindNames = [...]string{
 	NoCommonAlgorithm: "no common algorithm",
 	Protocol:          "protocol error",
 	Canceled:          "canceled",
+	Skipped:           "skipped",
 }
 
 // String returns the kind's name as it appears in messages and JSON.
@@ -143,7 +147,8 @@ func classify(ctx context.Context, err error) Kind {
 	var addrErr *net.AddrError
 	var chErr *ssh.OpenChannelError
 	switch {
-	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errDeadline):
+	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errDeadline) &&
+		!errors.Is(context.Cause(ctx), errTargetDeadline):
 		return Canceled
 	case ctx.Err() != nil:
 		return Timeout
@@ -195,4 +200,8 @@ func isTimeout(err error) bool {
 
 // errDeadline is the cause of a connection context ending at its own
 // deadline (as opposed to the caller's cancellation).
-var errDeadline = errors.New("keyscan: connection deadline")
+var errDeadline = errors.New("connection deadline")
+
+// errTargetDeadline is the cause of a target's context ending at
+// [Scanner.TargetTimeout].
+var errTargetDeadline = errors.New("target deadline")

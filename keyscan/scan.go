@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/sync/errgroup"
 )
 
 // Scanner collects host keys from SSH servers. The zero value is ready to
@@ -37,6 +38,19 @@ type Scanner struct {
 	// sends; zero means 5 seconds. Time spent waiting for a concurrency
 	// slot does not count.
 	Timeout time.Duration
+
+	// TargetTimeout is the absolute deadline of one target's scan, from its
+	// start to its last key: addresses that do not answer, retries and
+	// the waits for a concurrency slot all count. When it passes, the
+	// connections in flight end as timeouts and no other address is
+	// tried. Zero means four times Timeout (20 seconds by default).
+	TargetTimeout time.Duration
+
+	// MaxAddresses bounds the addresses tried for one target until one
+	// answers: the entries of its address list and every address a name
+	// resolves to count, in order. Those left over are reported as one
+	// error of kind [Skipped]. Zero means 8.
+	MaxAddresses int
 
 	// Concurrency bounds the connections in flight in all; zero means 128
 	// (each is a file descriptor: mind RLIMIT_NOFILE when raising it).
@@ -217,11 +231,7 @@ type Negotiated struct {
 
 func (s *Scanner) init() {
 	s.once.Do(func() {
-		n := s.Concurrency
-		if n <= 0 {
-			n = 128
-		}
-		s.global = make(chan struct{}, n)
+		s.global = make(chan struct{}, s.concurrency())
 		s.hosts.m = map[string]*hostSlot{}
 		s.kexList = s.KeyExchanges
 		if s.kexList == nil {
@@ -239,6 +249,13 @@ func (s *Scanner) init() {
 	})
 }
 
+func (s *Scanner) concurrency() int {
+	if s.Concurrency > 0 {
+		return s.Concurrency
+	}
+	return 128
+}
+
 func (s *Scanner) port() int {
 	if s.Port > 0 {
 		return s.Port
@@ -251,6 +268,20 @@ func (s *Scanner) timeout() time.Duration {
 		return s.Timeout
 	}
 	return 5 * time.Second
+}
+
+func (s *Scanner) targetTimeout() time.Duration {
+	if s.TargetTimeout > 0 {
+		return s.TargetTimeout
+	}
+	return 4 * s.timeout()
+}
+
+func (s *Scanner) maxAddresses() int {
+	if s.MaxAddresses > 0 {
+		return s.MaxAddresses
+	}
+	return 8
 }
 
 func (s *Scanner) perHost() int {
@@ -312,31 +343,24 @@ func (s *Scanner) maxBytes() int {
 func (s *Scanner) Scan(ctx context.Context, targets []Target, each func(*Result)) error {
 	s.init()
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	next := make(chan int)
-	workers := min(cap(s.global), len(targets))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				r := s.ScanTarget(ctx, targets[i])
-				mu.Lock()
-				each(r)
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for i := range targets {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	var g errgroup.Group
+	g.SetLimit(s.concurrency())
+	for _, t := range targets {
+		if ctx.Err() != nil {
+			break
 		}
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil // canceled while waiting for a worker
+			}
+			r := s.ScanTarget(ctx, t)
+			mu.Lock()
+			defer mu.Unlock()
+			each(r)
+			return nil
+		})
 	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	return ctx.Err()
 }
 
@@ -386,20 +410,35 @@ func (s *Scanner) ScanTarget(ctx context.Context, t Target) *Result {
 		return r
 	}
 
-	// Find an address that answers, fetching the first key.
+	// Find an address that answers, fetching the first key, within the
+	// target's deadline and address limit.
+	ctx, cancel := context.WithTimeoutCause(ctx, s.targetTimeout(), errTargetDeadline)
+	defer cancel()
 	var first *conn
-addrs:
-	for _, h := range t.Hosts {
+	tried, notTried, notResolved := 0, 0, 0
+hosts:
+	for i, h := range t.Hosts {
+		if tried == s.maxAddresses() || ctx.Err() != nil {
+			notResolved = len(t.Hosts) - i
+			break
+		}
 		addrs, err := s.resolve(ctx, h, r.Port)
 		r.Host = h
 		if err != nil {
 			r.Errors = append(r.Errors, err)
 			if ctx.Err() != nil {
-				return r
+				notResolved = len(t.Hosts) - i - 1
+				break
 			}
 			continue
 		}
-		for _, a := range addrs {
+		for j, a := range addrs {
+			if tried == s.maxAddresses() || ctx.Err() != nil {
+				notTried = len(addrs) - j
+				notResolved = len(t.Hosts) - i - 1
+				break hosts
+			}
+			tried++
 			r.Addr = a
 			c := s.grab(ctx, a, "", firstAlgos)
 			if c.err != nil {
@@ -407,12 +446,25 @@ addrs:
 				if c.err.Stage <= StageBanner && c.err.Kind != Canceled {
 					continue // nobody there: try the next address
 				}
-				first = c
-				break addrs
 			}
 			first = c
-			break addrs
+			break hosts
 		}
+	}
+	if first == nil && notTried+notResolved > 0 && context.Cause(ctx) != context.Canceled {
+		why := fmt.Sprintf("the limit of %d addresses per target (Scanner.MaxAddresses)", s.maxAddresses())
+		if ctx.Err() != nil {
+			why = fmt.Sprintf("the target's deadline of %s (Scanner.TargetTimeout)", s.targetTimeout())
+		}
+		what := fmt.Sprintf("%d more address(es)", notTried)
+		switch {
+		case notTried == 0:
+			what = fmt.Sprintf("%d more host(s)", notResolved)
+		case notResolved > 0:
+			what += fmt.Sprintf(" and %d more host(s)", notResolved)
+		}
+		r.Errors = append(r.Errors, &Error{Kind: Skipped, Stage: StageConnect, Addr: t.String(),
+			Elapsed: time.Since(r.Start), Err: fmt.Errorf("%s not tried: %s reached", what, why)})
 	}
 	if first == nil {
 		return r
@@ -483,9 +535,7 @@ addrs:
 			r.NotOffered = append(r.NotOffered, kt)
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			c := s.grab(ctx, r.Addr, kt, algos)
 			mu.Lock()
 			defer mu.Unlock()
@@ -505,7 +555,7 @@ addrs:
 				return
 			}
 			keys[kt] = c.key
-		}()
+		})
 	}
 	wg.Wait()
 	notOffered := r.NotOffered

@@ -1,0 +1,102 @@
+package keyscan
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// silentAddrs listens on n loopback addresses 127.0.0.2, 127.0.0.3, ...
+// with one port, accepting connections (the kernel completes them) and
+// sending nothing, and returns the addresses and the port.
+func silentAddrs(t *testing.T, n int) ([]netip.Addr, int) {
+	t.Helper()
+	for try := 0; try < 20; try++ {
+		first, err := net.Listen("tcp", "127.0.0.2:0")
+		require.NoError(t, err)
+		port := first.Addr().(*net.TCPAddr).Port
+		ls := []net.Listener{first}
+		addrs := []netip.Addr{netip.MustParseAddr("127.0.0.2")}
+		for i := 1; i < n; i++ {
+			a := netip.AddrFrom4([4]byte{127, 0, byte(i / 250), byte(2 + i%250)})
+			l, err := net.Listen("tcp", netip.AddrPortFrom(a, uint16(port)).String())
+			if err != nil {
+				break // the port is taken there: try another
+			}
+			ls = append(ls, l)
+			addrs = append(addrs, a)
+		}
+		t.Cleanup(func() {
+			for _, l := range ls {
+				l.Close()
+			}
+		})
+		if len(addrs) == n {
+			return addrs, port
+		}
+	}
+	t.Fatalf("no port free on %d loopback addresses", n)
+	return nil, 0
+}
+
+// TestManyAddressesBounded (issue 10): a name that resolves to many
+// addresses, each accepting and staying silent, holds its worker for a
+// bounded time, not addresses x Timeout.
+func TestManyAddressesBounded(t *testing.T) {
+	addrs, port := silentAddrs(t, 20)
+	lookup := func(ctx context.Context, network, host string) ([]netip.Addr, error) {
+		if host != "many.test" {
+			return nil, fmt.Errorf("unexpected lookup of %q", host)
+		}
+		return addrs, nil
+	}
+	s := &Scanner{Timeout: 150 * time.Millisecond, LookupNetIP: lookup}
+	start := time.Now()
+	r := s.ScanTarget(context.Background(), Target{Hosts: []string{"many.test"}, Port: port})
+	elapsed := time.Since(start)
+	assert.Empty(t, r.Keys)
+	// Before: 20 x 150ms = 3s.
+	assert.Less(t, elapsed, 1500*time.Millisecond, "a target's scan took %v", elapsed)
+	require.NotEmpty(t, r.Errors)
+	assert.ErrorIs(t, r.Errors[len(r.Errors)-1], Skipped)
+	assert.ErrorContains(t, r.Errors[len(r.Errors)-1], "more address(es) not tried: the target's deadline of 600ms (Scanner.TargetTimeout) reached")
+	for _, err := range r.Errors[:len(r.Errors)-1] {
+		assert.ErrorIs(t, err, Timeout)
+	}
+
+	// The address limit, without the deadline: 8 tried, 12 reported.
+	s = &Scanner{Timeout: 100 * time.Millisecond, TargetTimeout: time.Minute, LookupNetIP: lookup}
+	start = time.Now()
+	r = s.ScanTarget(context.Background(), Target{Hosts: []string{"many.test"}, Port: port})
+	elapsed = time.Since(start)
+	assert.Less(t, elapsed, 1500*time.Millisecond)
+	require.Len(t, r.Errors, 9)
+	assert.EqualError(t, r.Errors[8], fmt.Sprintf("keyscan: [many.test]:%d: skipped during connect after %s: "+
+		"12 more address(es) not tried: the limit of 8 addresses per target (Scanner.MaxAddresses) reached",
+		port, r.Errors[8].(*Error).Elapsed.Round(time.Millisecond)))
+	assert.Equal(t, net.JoinHostPort("127.0.0.9", fmt.Sprint(port)), r.Addr, "the last address tried")
+
+	// An address list counts too, names and addresses alike.
+	hosts := []string{"127.0.0.2", "many.test", "127.0.0.3"}
+	s = &Scanner{Timeout: 100 * time.Millisecond, TargetTimeout: time.Minute, MaxAddresses: 10, LookupNetIP: lookup}
+	r = s.ScanTarget(context.Background(), Target{Hosts: hosts, Port: port})
+	require.Len(t, r.Errors, 11)
+	assert.ErrorContains(t, r.Errors[10], ": 11 more address(es) and 1 more host(s) not tried: the limit of 10 addresses")
+	hosts = []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "many.test"}
+
+	// A deadline set explicitly.
+	s = &Scanner{Timeout: 200 * time.Millisecond, TargetTimeout: 500 * time.Millisecond, MaxAddresses: 100, LookupNetIP: lookup}
+	start = time.Now()
+	r = s.ScanTarget(context.Background(), Target{Hosts: hosts, Port: port})
+	elapsed = time.Since(start)
+	assert.Less(t, elapsed, 900*time.Millisecond)
+	require.Len(t, r.Errors, 4)
+	assert.ErrorIs(t, r.Errors[2], Timeout, "cut short by the target's deadline")
+	assert.ErrorContains(t, r.Errors[3], ": 2 more host(s) not tried: the target's deadline of 500ms")
+}
