@@ -83,7 +83,7 @@ func (c *chunkResult) add(e *Entry, file uint32, intern map[string]string) {
 	switch {
 	case e.hashed != nil && e.hashed.canonical:
 		d.kind, d.hosts, d.href = kindHashed, "", int32(len(c.hashed))
-		c.hashed = append(c.hashed, hashedRef{st: e.hashed.st, sum: e.hashed.sum, salt: e.hashed.salt, seq: seq})
+		c.hashed = append(c.hashed, hashedRef{st: newHMACState(e.hashed.salt[:]), sum: e.hashed.sum, salt: e.hashed.salt, seq: seq})
 		return
 	case e.hashed != nil:
 		d.kind = kindNever
@@ -199,7 +199,7 @@ func (db *DB) entry(seq int32) *Entry {
 			sum[4*i], sum[4*i+1], sum[4*i+2], sum[4*i+3] = byte(w>>24), byte(w>>16), byte(w>>8), byte(w)
 		}
 		e.Hosts = hashMagic + base64.StdEncoding.EncodeToString(h.salt[:]) + "|" + base64.StdEncoding.EncodeToString(sum[:])
-		e.hashed = &hashedName{salt: h.salt, st: h.st, sum: h.sum, canonical: true}
+		e.hashed = &hashedName{salt: h.salt, sum: h.sum, canonical: true}
 	case kindNever, kindBadHost:
 		if strings.HasPrefix(d.hosts, "|") {
 			if hn, err := parseHashed(d.hosts); err != nil {

@@ -37,13 +37,16 @@ func FuzzParse(f *testing.F) {
 		streamed.names = []string{"f"}
 		streamed.push(parseDBChunk([]byte(s), "f", 1, 0, map[string]string{}, new([]hashedRef)))
 		for _, q := range []string{"example.com", "a", "[h]:22", "|1|x", ""} {
-			a, b := db.Lookup(q), streamed.Lookup(q)
-			if len(a) != len(b) {
-				t.Fatalf("Lookup(%q): %d entries, streamed %d", q, len(a), len(b))
+			a, b, c := db.Lookup(q), streamed.Lookup(q), p.Lookup(q)
+			if len(a) != len(b) || len(a) != len(c) {
+				t.Fatalf("Lookup(%q): %d entries, streamed %d, File %d", q, len(a), len(b), len(c))
 			}
 			for i := range a {
 				if a[i].Line != b[i].Line || a[i].Hosts != b[i].Hosts || a[i].KeyText != b[i].KeyText {
 					t.Fatalf("Lookup(%q): entry %d differs", q, i)
+				}
+				if a[i].Line != c[i].Line || a[i].Hosts != c[i].Hosts || a[i].KeyText != c[i].KeyText {
+					t.Fatalf("File.Lookup(%q): entry %d differs", q, i)
 				}
 			}
 		}

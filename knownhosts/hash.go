@@ -19,9 +19,7 @@ const hashMagic = "|1|"
 // hashedName is a parsed |1|salt|hmac host field.
 type hashedName struct {
 	salt [sha1.Size]byte
-	// st holds the HMAC states for the salt, computed once at load.
-	st  hmacState
-	sum [5]uint32
+	sum  [5]uint32
 	// canonical is false when the field is not exactly the form OpenSSH
 	// writes (padding, stray blanks, a comma list, ...): OpenSSH compares
 	// the whole field with the form it computes, so such a field never
@@ -57,7 +55,6 @@ func parseHashedInto(field string, h *hashedName) error {
 	if !ok || n != sha1.Size {
 		return errors.New("hashed host name has a bad salt")
 	}
-	h.st = newHMACState(h.salt[:])
 	// The field matches only if it is exactly what host_hash prints: a
 	// 28-byte salt (b64pton checked the padding and spare bits, so the
 	// text is canonical unless it has blanks) and a 28-byte digest.
@@ -217,6 +214,12 @@ func newHMACState(key []byte) hmacState {
 		sha1BlockX2(&st.inner, &ip[0], &st.outer, &op[0])
 		return st
 	}
+	return newHMACStatePortable(ip, op)
+}
+
+// newHMACStatePortable is newHMACState through crypto/sha1, in a function
+// of its own so that only its copies of the pad blocks go to the heap.
+func newHMACStatePortable(ip, op [64]byte) hmacState {
 	c := sha1Pool.Get().(*sha1Blocks)
 	defer sha1Pool.Put(c)
 	return hmacState{inner: c.run(&sha1Init, ip[:]), outer: c.run(&sha1Init, op[:])}

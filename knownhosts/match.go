@@ -1,5 +1,11 @@
 package knownhosts
 
+import (
+	"runtime"
+	"strings"
+	"sync"
+)
+
 // maxPatternElement is the length at which OpenSSH's match_pattern_list
 // gives up on a host list: an element of this many bytes or more (after
 // any "!") makes the whole list a non-match.
@@ -64,6 +70,9 @@ const (
 // the list, an element of maxPatternElement bytes or more ends the scan
 // with no match, and a trailing comma does not add an empty element.
 func matchList(name, list string) matchResult {
+	if !hasWildcard(list) {
+		return matchNames(name, list)
+	}
 	got := noMatch
 	for i := 0; i < len(list); {
 		neg := false
@@ -93,6 +102,41 @@ func matchList(name, list string) matchResult {
 	return got
 }
 
+// matchNames is matchList for a list without '*', '?' or '!': a list of
+// names, one of which must equal name but for case.
+func matchNames(name, list string) matchResult {
+	got := noMatch
+	for len(list) > 0 {
+		elem := list
+		if i := strings.IndexByte(list, ','); i >= 0 {
+			elem, list = list[:i], list[i+1:]
+		} else {
+			list = ""
+		}
+		if len(elem) >= maxPatternElement {
+			return noMatch
+		}
+		if got == noMatch && len(elem) == len(name) && equalLower(elem, name) {
+			got = matched
+		}
+	}
+	return got
+}
+
+// equalLower reports whether s lowercased (ASCII only) is lower.
+func equalLower(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // lowerASCII lowercases A-Z only, as OpenSSH does in the C locale; it
 // does not allocate when s has no upper-case letter.
 func lowerASCII(s string) string {
@@ -120,4 +164,109 @@ func hasWildcard(list string) bool {
 		}
 	}
 	return false
+}
+
+// lookup is [File.Lookup]: one pass over the lines, as ssh-keygen -F
+// makes it, with no index to build for a single name. Plain host fields
+// are matched as the DB matches them (an exact name is a pattern without
+// wildcards), and hashed names by their HMAC, two at a time where the
+// CPU has SHA instructions. Large files are cut into one run of lines per
+// core.
+func (f *File) lookup(name string) []*Entry {
+	q := lowerASCII(name)
+	var tail []byte
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || len(f.Lines) < minParallelLines {
+		return lookupLines(f.Lines, q, name, &tail)
+	}
+	parts := make([][]*Entry, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		lo, hi := len(f.Lines)*w/workers, len(f.Lines)*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var tail []byte
+			parts[w] = lookupLines(f.Lines[lo:hi], q, name, &tail)
+		}()
+	}
+	wg.Wait()
+	var out []*Entry
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// minParallelLines is the number of lines from which File.Lookup spreads
+// over the cores.
+const minParallelLines = 16384
+
+// lookupLines returns the entries of lines that match: q is the name
+// lowercased, for plain host fields, and name as given, for hashed ones;
+// tail is the name padded for the HMAC, made on first use.
+func lookupLines(lines []Line, q, name string, tail *[]byte) []*Entry {
+	var out []*Entry
+	// Hashed names are held back to be hashed two at a time; pend is the
+	// one waiting for a partner.
+	var pend *Entry
+	var c *sha1Blocks
+	if !hasSHANI {
+		c = sha1Pool.Get().(*sha1Blocks)
+		defer sha1Pool.Put(c)
+	}
+	check := func(a, b *Entry) {
+		if *tail == nil {
+			*tail = prepareTail(name)
+		}
+		t := *tail
+		if hasSHANI {
+			sa, sb := newHMACState(a.hashed.salt[:]), newHMACState(b.hashed.salt[:])
+			var ha, hb [5]uint32
+			hmacX2(&sa, &sb, &t[0], len(t)/64, &ha, &hb)
+			if ha == a.hashed.sum {
+				out = append(out, a)
+			}
+			if hb == b.hashed.sum && b != a {
+				out = append(out, b)
+			}
+			return
+		}
+		for _, e := range []*Entry{a, b} {
+			if st := newHMACState(e.hashed.salt[:]); st.sum(c, t) == e.hashed.sum {
+				out = append(out, e)
+			}
+			if b == a {
+				break
+			}
+		}
+	}
+	for i := range lines {
+		e := lines[i].Entry
+		switch {
+		case e == nil:
+		case e.hashed != nil:
+			if !e.hashed.canonical {
+				break
+			}
+			if pend == nil {
+				pend = e
+				break
+			}
+			check(pend, e)
+			pend = nil
+		case e.hostErr != "":
+		case matchList(q, e.Hosts) == matched:
+			if pend != nil {
+				// Keep file order: settle the held-back name first.
+				check(pend, pend)
+				pend = nil
+			}
+			out = append(out, e)
+		}
+	}
+	if pend != nil {
+		check(pend, pend)
+	}
+	return out
 }

@@ -293,8 +293,10 @@ func countLines(data string) int {
 
 // parseChunk parses the lines of data, numbered from num, into out.
 func parseChunk(data, name string, num int, out []Line) {
-	// Entries are allocated in chunks: one allocation per 256 entries.
+	// Entries and hashed names are allocated in chunks: one allocation
+	// per 256 of them.
 	var pool []Entry
+	var hpool []hashedName
 	for k := range out {
 		var text string
 		if i := strings.IndexByte(data, '\n'); i >= 0 {
@@ -305,10 +307,16 @@ func parseChunk(data, name string, num int, out []Line) {
 		if len(pool) == 0 {
 			pool = make([]Entry, 256)
 		}
+		if len(hpool) == 0 {
+			hpool = make([]hashedName, 256)
+		}
 		l := Line{Num: num + k, Text: text}
 		e := &pool[0]
-		if kind, reason := parseLine(text, e); kind == EntryLine {
+		if kind, reason := parseLineInto(text, e, &hpool[0]); kind == EntryLine {
 			pool = pool[1:]
+			if e.hashed == &hpool[0] {
+				hpool = hpool[1:]
+			}
 			e.File, e.Line = name, l.Num
 			l.Kind, l.Entry = EntryLine, e
 		} else {

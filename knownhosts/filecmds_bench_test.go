@@ -1,0 +1,89 @@
+package knownhosts
+
+import "testing"
+
+// BenchmarkFileCmds is what hostkeys find, remove and hash do on the
+// generated 100,000-line file: ParseFile, then the lookup or the edit and
+// the new content (Save's write is left out).
+func BenchmarkFileCmds(b *testing.B) {
+	path, _ := benchFile(b)
+	q := benchQueries(b, path)
+	name := HostPort(q[1].addr[:len(q[1].addr)-3], 22) // the hashed entry's host
+	b.Run("parse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ParseFile(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("find", func(b *testing.B) {
+		for b.Loop() {
+			f, err := ParseFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(f.Lookup(name)) == 0 {
+				b.Fatal("not found")
+			}
+		}
+	})
+	b.Run("remove", func(b *testing.B) {
+		for b.Loop() {
+			f, err := ParseFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n, err := f.Remove(name, &EditOptions{KeepInvalid: true}); err != nil || len(n) == 0 {
+				b.Fatal(n, err)
+			}
+			f.Bytes()
+		}
+	})
+	b.Run("hash", func(b *testing.B) {
+		for b.Loop() {
+			f, err := ParseFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := f.Hash(&EditOptions{KeepInvalid: true}); err != nil {
+				b.Fatal(err)
+			}
+			f.Bytes()
+		}
+	})
+}
+
+// TestFileLookupMatchesDB: File.Lookup's single pass finds what a DB
+// built from the file finds, on the generated 100,000-line file (hashed
+// names scanned in parallel) for names of every kind in it.
+func TestFileLookupMatchesDB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses the 100,000-line benchmark file")
+	}
+	path, _ := benchFile(t)
+	f, err := ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := New(Options{}, f)
+	names := []string{"nowhere.example"}
+	for _, q := range benchQueries(t, path) {
+		names = append(names, q.addr[:len(q.addr)-3])
+	}
+	for i := 0; i < len(f.Lines); i += 997 {
+		if e := f.Lines[i].Entry; e != nil && !e.IsHashed() {
+			names = append(names, e.Patterns()...)
+		}
+	}
+	for _, n := range names {
+		a, b := db.Lookup(n), f.Lookup(n)
+		if len(a) != len(b) {
+			t.Fatalf("Lookup(%q): DB %d entries, File %d", n, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].Line != b[i].Line {
+				t.Fatalf("Lookup(%q): entry %d is line %d in the DB, %d in the File", n, i, a[i].Line, b[i].Line)
+			}
+		}
+	}
+}
