@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
@@ -22,14 +23,18 @@ func init() {
 	})
 }
 
-const findUsage = `usage: hostkeys find [-l] [-q] [-E md5|sha1|sha256] [--json] [-f FILE] HOST
+const findUsage = `usage: hostkeys find [-l] [-q] [-H] [-E md5|sha1|sha256] [--json] [-f FILE] HOST
 
-Prints the lines of the known_hosts FILE (default ~/.ssh/known_hosts) that
-match HOST, exactly as ssh-keygen -F HOST -f FILE does: HOST is a name or
-"[name]:port", matched as ssh matches it (patterns, negation, hashed names).
+Prints the lines of the known_hosts FILE (default ~/.ssh/known_hosts; "-"
+is standard input) that match HOST, exactly as ssh-keygen -F HOST -f FILE
+does: HOST is a name or "[name]:port", matched as ssh matches it (patterns,
+negation, hashed names).
 
   -f FILE   the known_hosts file
   -l        print fingerprints instead of lines (ssh-keygen -lF)
+  -H        print the matching lines with their names hashed, as
+            ssh-keygen -H would write them (ssh-keygen -HF): one line per
+            name; hashed, wildcard and marker lines as they are (not with -l)
   -q        leave out the "# Host ... found" header lines
   -E HASH   fingerprint hash for -l: sha256 (default), md5 or sha1
   --json    print a JSON document instead (see README, "JSON output")
@@ -63,7 +68,7 @@ func (k *knownHostsFlags) parse(e *env, name, usage string, args []string) (code
 		if len(args) == 0 {
 			break
 		}
-		if len(args) > 0 && args[0] == "--" {
+		if args[0] == "--" {
 			k.args = append(k.args, args[1:]...)
 			break
 		}
@@ -82,20 +87,58 @@ func (k *knownHostsFlags) parse(e *env, name, usage string, args []string) (code
 	return 0, true
 }
 
-// readKnownHosts reads the file for find, hash and remove. A missing file
-// is our I/O error (ssh-keygen says "Cannot stat" and exits 255).
+// refuseStdin is for hash and remove, which rewrite their file in place:
+// standard input cannot be rewritten.
+func (k *knownHostsFlags) refuseStdin(e *env, name string) bool {
+	if k.file != "-" {
+		return false
+	}
+	e.errorf("%s: cannot rewrite standard input (-f -): %s edits a known_hosts file in place", name, name)
+	e.hintf("name the file with -f FILE; FILE.old keeps the original")
+	return true
+}
+
+// readKnownHosts reads the file for find, hash and remove; "-" is
+// standard input. A missing file is our I/O error (ssh-keygen says
+// "Cannot stat" and exits 255).
 func readKnownHosts(e *env, cmd, name string) (*knownhosts.File, bool) {
-	f, err := knownhosts.ParseFile(name)
+	var f *knownhosts.File
+	var err error
+	if name == "-" {
+		f, err = knownhosts.Parse(e.stdin, displayName(name))
+	} else {
+		f, err = knownhosts.ParseFile(name)
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		e.errorf("%s: %v", cmd, pe) // "open FILE: REASON" says it all
+		return nil, false
+	}
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			e.errorf("%s: %v", cmd, pe)
-		} else {
-			e.errorf("%s: %v", cmd, err)
-		}
+		e.errorf("%s: %v", cmd, err)
 		return nil, false
 	}
 	return f, true
+}
+
+// hintHostPort follows a search for host that found nothing: a
+// "host:port" argument is not how known_hosts names a port (OpenSSH
+// writes "[host]:port", and the host alone for port 22), so it can never
+// match; say what would.
+func hintHostPort(e *env, cmd, host string) {
+	h, p, ok := strings.Cut(host, ":")
+	if !ok || h == "" || strings.ContainsAny(h, "[]:") || strings.ContainsAny(p, ":") {
+		return
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 1 || port > 65535 || strconv.Itoa(port) != p {
+		return
+	}
+	if port == 22 {
+		e.hintf("known_hosts names a host on port 22 without the port: try hostkeys %s %q", cmd, h)
+		return
+	}
+	e.hintf("known_hosts names a host on port %d as \"[host]:%d\": try hostkeys %s %q", port, port, cmd, knownhosts.HostPort(h, port))
 }
 
 // logit writes a message as ssh-keygen's logit does on standard error:
@@ -139,21 +182,23 @@ type findJSON struct {
 }
 
 type findEntryJSON struct {
-	Line        int    `json:"line"`
-	Marker      string `json:"marker,omitempty"`
-	Hosts       string `json:"hosts"`
-	Hashed      bool   `json:"hashed"`
-	KeyType     string `json:"key_type"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	Comment     string `json:"comment,omitempty"`
-	KeyError    string `json:"key_error,omitempty"`
-	Text        string `json:"text"`
+	Line        int      `json:"line"`
+	Marker      string   `json:"marker,omitempty"`
+	Hosts       string   `json:"hosts"`
+	Hashed      bool     `json:"hashed"`
+	KeyType     string   `json:"key_type"`
+	Fingerprint string   `json:"fingerprint,omitempty"`
+	Comment     string   `json:"comment,omitempty"`
+	KeyError    string   `json:"key_error,omitempty"`
+	Text        string   `json:"text"`
+	HashedText  []string `json:"hashed_text,omitempty"` // with -H
 }
 
 func runFind(e *env, args []string) int {
 	k := newKnownHostsFlags("find")
 	list := k.fs.Bool("l", false, "")
 	quiet := k.fs.Bool("q", false, "")
+	hashNames := k.fs.Bool("H", false, "")
 	hashName := k.fs.String("E", "sha256", "")
 	asJSON := k.fs.Bool("json", false, "")
 	if code, ok := k.parse(e, "find", findUsage, args); !ok {
@@ -163,6 +208,9 @@ func runFind(e *env, args []string) int {
 		e.errorf("find: want exactly one HOST, got %d arguments", len(k.args))
 		e.hintf("hostkeys find -f FILE HOST, where HOST is a name or [name]:port")
 		return exitUsage
+	}
+	if *list && *hashNames {
+		return usageError(e, "find", "-l and -H do not go together (as in ssh-keygen)")
 	}
 	host := k.args[0]
 	h, ok := hashFlag(e, "find", *hashName)
@@ -175,22 +223,28 @@ func runFind(e *env, args []string) int {
 	}
 	entries := f.Lookup(host)
 	if *asJSON {
-		doc := findJSON{Host: host, File: k.file, Entries: []findEntryJSON{}}
+		doc := findJSON{Host: host, File: f.Name, Entries: []findEntryJSON{}}
 		for _, en := range entries {
-			j := findEntryJSON{Line: en.Line, Marker: string(en.Marker), Hosts: en.Hosts, Hashed: en.IsHashed(), KeyType: en.KeyType(), Text: f.Lines[en.Line-1].Text}
+			text := f.Lines[en.Line-1].Text
+			j := findEntryJSON{Line: en.Line, Marker: string(en.Marker), Hosts: en.Hosts, Hashed: en.IsHashed(), KeyType: en.KeyType(), Text: text}
 			if key, err := en.Key(); err != nil {
-				j.KeyError = strings.TrimPrefix(err.Error(), "knownhosts: ")
+				j.KeyError = keyErrorReason(err)
 			} else {
 				j.Fingerprint = fingerprint.Of(key, h).String()
 				j.Comment = en.Comment()
 			}
+			if *hashNames {
+				j.HashedText = hashedLines(en, cLine(text))
+			}
 			doc.Entries = append(doc.Entries, j)
 		}
 		doc.Found = len(doc.Entries) > 0
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(doc)
+		if err := writeJSON(e, doc); err != nil {
+			e.errorf("find: %v", err)
+			return exitUsage
+		}
 		if !doc.Found {
+			hintHostPort(e, "find", host)
 			return exitFindings
 		}
 		return exitOK
@@ -213,19 +267,61 @@ func runFind(e *env, args []string) int {
 			}
 			fmt.Fprintf(e.stdout, "# Host %s found: line %d %s\n", host, en.Line, tag)
 		}
-		if *list {
+		switch {
+		case *hashNames:
+			for _, l := range hashedLines(en, cLine(f.Lines[en.Line-1].Text)) {
+				fmt.Fprintf(e.stdout, "%s\n", l)
+			}
+		case *list:
 			comment := en.Comment()
 			sep := ""
 			if comment != "" {
 				sep = " "
 			}
 			fmt.Fprint(e.stdout, esc.Escape(fmt.Sprintf("%s %s %s%s%s\n", host, fingerprint.TypeLabel(key), fingerprint.Of(key, h), sep, comment)))
-		} else {
+		default:
 			fmt.Fprintf(e.stdout, "%s\n", cLine(f.Lines[en.Line-1].Text))
 		}
 	}
 	if !found {
+		hintHostPort(e, "find", host)
 		return exitFindings
 	}
 	return exitOK
+}
+
+// hashedLines returns what ssh-keygen -H writes for the entry's line
+// (text, as OpenSSH reads it): one line per name, hashed, for an entry of
+// plain names; the line itself for hashed, wildcard and marker entries.
+// The line is hashed by File.Hash, the one implementation of -H.
+func hashedLines(en *knownhosts.Entry, text string) []string {
+	one, err := knownhosts.Parse(strings.NewReader(text), en.File)
+	if err != nil {
+		return []string{text} // a strings.Reader does not fail
+	}
+	if _, err := one.Hash(&knownhosts.EditOptions{KeepInvalid: true}); err != nil {
+		return []string{text}
+	}
+	lines := make([]string, 0, len(one.Lines))
+	for _, l := range one.Lines {
+		lines = append(lines, l.Text)
+	}
+	return lines
+}
+
+// keyErrorReason is why an entry's key does not parse, without the
+// package prefix its Error adds.
+func keyErrorReason(err error) string {
+	var le *knownhosts.LineError
+	if errors.As(err, &le) {
+		return le.Reason
+	}
+	return err.Error()
+}
+
+// writeJSON prints v as the indented JSON document of a --json command.
+func writeJSON(e *env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

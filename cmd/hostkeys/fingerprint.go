@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -77,35 +76,35 @@ func runFingerprint(e *env, args []string) int {
 	for _, name := range files {
 		r, closeFn, err := openInput(e, name)
 		if err != nil {
-			e.errorf("%v", err)
+			e.errorf("fingerprint: %v", err)
 			return exitUsage
 		}
 		res, err := sshkeygen.List(e.stdout, r, name, sshkeygen.ListOptions{Hash: h, Visual: *verbose, Escaper: esc})
 		closeFn()
 		if err != nil {
-			e.errorf("%s: %v", name, err)
+			e.errorf("fingerprint: %s: %v", name, err)
 			return exitUsage
 		}
 		if res.PrivateKey {
 			warnings, ok, err := sshkeygen.ListPrivate(e.stdout, name, sshkeygen.ListOptions{Hash: h, Visual: *verbose, Escaper: esc})
 			if err != nil {
-				e.errorf("%v", err)
+				e.errorf("fingerprint: %v", err)
 				return exitUsage
 			}
 			for _, w := range warnings {
-				e.warnf("%s", w)
+				e.warnf("fingerprint: %s", w)
 			}
 			if !ok {
-				e.errorf("%s is not a key file.", name)
+				e.errorf("fingerprint: %s is not a key file.", name)
 				status = 255
 			}
 			continue
 		}
 		for _, s := range res.Skipped {
-			e.warnf("%s:%d: skipped: %s", s.File, s.Line, s.Reason)
+			e.warnf("fingerprint: %s:%d: skipped: %s", s.File, s.Line, s.Reason)
 		}
 		if res.Count == 0 {
-			e.errorf("%s is not a public key file.", displayName(name))
+			e.errorf("fingerprint: %s is not a public key file.", displayName(name))
 			status = 255
 		}
 	}
@@ -169,14 +168,14 @@ func fingerprintJSON(e *env, files []string) int {
 	for _, name := range files {
 		r, closeFn, err := openInput(e, name)
 		if err != nil {
-			e.errorf("%v", err)
+			e.errorf("fingerprint: %v", err)
 			return exitUsage
 		}
 		display := displayName(name)
 		kf, err := fingerprint.ReadKeys(r, display)
 		closeFn()
 		if err != nil {
-			e.errorf("%v", err)
+			e.errorf("fingerprint: %v", err)
 			return exitUsage
 		}
 		for _, k := range kf.Keys {
@@ -195,10 +194,8 @@ func fingerprintJSON(e *env, files []string) int {
 			status = 255
 		}
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		e.errorf("%v", err)
+	if err := writeJSON(e, out); err != nil {
+		e.errorf("fingerprint: %v", err)
 		return exitUsage
 	}
 	return status

@@ -22,7 +22,7 @@ Hashes the host names in the known_hosts FILE (default ~/.ssh/known_hosts)
 exactly as ssh-keygen -H -f FILE does: every plain entry becomes one hashed
 line per name; hashed, wildcard and marker lines, comments and blank lines
 are kept. The old file is kept as FILE.old. A file with invalid lines is not
-changed.
+changed. FILE is rewritten in place, so it cannot be "-" (standard input).
 
 Exit status: 0 on success, 1 when the file has invalid lines, 2 on usage or
 I/O errors.
@@ -34,7 +34,9 @@ func runHash(e *env, args []string) int {
 		return code
 	}
 	if len(k.args) != 0 {
-		e.errorf("hash: unexpected arguments %s", joinQuoted(k.args))
+		return usageError(e, "hash", "unexpected arguments %s", joinQuoted(k.args))
+	}
+	if k.refuseStdin(e, "hash") {
 		return exitUsage
 	}
 	f, ok := readKnownHosts(e, "hash", k.file)

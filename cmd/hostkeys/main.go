@@ -72,23 +72,49 @@ func run(e *env, args []string) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":
+		if len(args) > 1 && args[0] == "help" {
+			return runHelp(e, args[1:])
+		}
 		usage(e.stdout)
 		return exitOK
-	case "version", "--version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "hostkeys", version())
 		return exitOK
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		e.errorf("unknown command %q", args[0])
+		if strings.HasPrefix(args[0], "-") {
+			e.errorf("unknown flag %q", args[0])
+		} else {
+			e.errorf("unknown command %q", args[0])
+		}
 		e.hintf("run \"hostkeys help\" for the list of commands")
 		return exitUsage
 	}
 	return c.run(e, args[1:])
 }
 
+// runHelp is "hostkeys help COMMAND": the command's own usage, which every
+// command prints for -h.
+func runHelp(e *env, args []string) int {
+	if len(args) != 1 {
+		e.errorf("help: want one COMMAND, got %d arguments", len(args))
+		e.hintf("run \"hostkeys help\" for the list of commands")
+		return exitUsage
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		e.errorf("help: unknown command %q", args[0])
+		e.hintf("run \"hostkeys help\" for the list of commands")
+		return exitUsage
+	}
+	return c.run(e, []string{"-h"})
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: hostkeys COMMAND [FLAGS] [ARGS]")
+	fmt.Fprintln(w, "       hostkeys help [COMMAND]")
+	fmt.Fprintln(w, "       hostkeys --version")
 	fmt.Fprintln(w, "\nCommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
@@ -98,7 +124,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun \"hostkeys COMMAND -h\" for a command's flags.")
+	fmt.Fprintln(w, "\nRun \"hostkeys help COMMAND\" or \"hostkeys COMMAND -h\" for a command's flags.")
+	fmt.Fprintln(w, "Errors are printed as \"hostkeys: error: COMMAND: ...\" on standard error.")
 	fmt.Fprintln(w, "Exit status: 0 ok, 1 findings, mismatch or not found, 2 usage or I/O error.")
 }
 
@@ -125,9 +152,9 @@ func joinQuoted(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// parseFlags parses args into fs. With -h it prints usage on stdout; with a
-// bad flag, the error and usage on stderr. ok false means the command ends
-// with code.
+// parseFlags parses args into fs. With -h or --help it prints usage on
+// stdout; with a bad flag, the error and a hint at -h on stderr, as for
+// every other usage error. ok false means the command ends with code.
 func parseFlags(e *env, fs *flag.FlagSet, args []string, name, usage string) (code int, ok bool) {
 	err := fs.Parse(args)
 	switch {
@@ -137,9 +164,15 @@ func parseFlags(e *env, fs *flag.FlagSet, args []string, name, usage string) (co
 		fmt.Fprint(e.stdout, usage)
 		return exitOK, false
 	}
-	e.errorf("%s: %v", name, err)
-	fmt.Fprint(e.stderr, usage)
-	return exitUsage, false
+	return usageError(e, name, "%v", err), false
+}
+
+// usageError reports a usage error of command name the one way every
+// command does: the error, then a hint at the command's -h; exit status 2.
+func usageError(e *env, name, format string, args ...any) int {
+	e.errorf("%s: "+format, append([]any{name}, args...)...)
+	e.hintf("run \"hostkeys %s -h\" for the flags", name)
+	return exitUsage
 }
 
 // hashFlag reads -E as ssh-keygen does (ssh_digest_alg_by_name, any case):

@@ -21,7 +21,8 @@ Removes the entries for HOST from the known_hosts FILE (default
 ~/.ssh/known_hosts) exactly as ssh-keygen -R HOST -f FILE does: every
 unmarked line that matches HOST goes, whole; @cert-authority and @revoked
 lines stay. The old file is kept as FILE.old. A file with invalid lines is
-not changed.
+not changed. FILE is rewritten in place, so it cannot be "-" (standard
+input).
 
   -q   leave out the "# Host ... found" lines
 
@@ -38,6 +39,9 @@ func runRemove(e *env, args []string) int {
 	if len(k.args) != 1 {
 		e.errorf("remove: want exactly one HOST, got %d arguments", len(k.args))
 		e.hintf("hostkeys remove -f FILE HOST, where HOST is a name or [name]:port")
+		return exitUsage
+	}
+	if k.refuseStdin(e, "remove") {
 		return exitUsage
 	}
 	host := k.args[0]
@@ -66,6 +70,7 @@ func runRemove(e *env, args []string) int {
 	}
 	if len(removed) == 0 {
 		logit(e.stderr, "Host %s not found in %s", host, k.file)
+		hintHostPort(e, "remove", host)
 		return exitOK
 	}
 	if err := f.Save(&knownhosts.SaveOptions{Backup: true}); err != nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -21,6 +23,9 @@ func TestMain(m *testing.M) {
 //	exitcode N CMD ARGS...   run CMD and require exit status N exactly
 //	need PROGRAM             fail without PROGRAM when CI=true; follow it with
 //	                         [!exec:PROGRAM] skip, so that a local run skips
+//	filter REGEXP IN OUT     write the lines of file IN that match REGEXP to
+//	                         file OUT (to compare with one type of an oracle's
+//	                         output)
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
@@ -31,6 +36,7 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"need":     cmdNeed,
+			"filter":   cmdFilter,
 		},
 	})
 }
@@ -65,4 +71,19 @@ func cmdNeed(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
+}
+
+func cmdFilter(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: filter REGEXP IN OUT")
+	}
+	re, err := regexp.Compile(args[0])
+	ts.Check(err)
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(ts.ReadFile(args[1]), "\n") {
+		if line != "" && re.MatchString(line) {
+			out.WriteString(line)
+		}
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(out.String()), 0o644))
 }

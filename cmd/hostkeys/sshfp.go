@@ -24,7 +24,7 @@ func init() {
 	})
 }
 
-const sshfpUsage = `usage: hostkeys sshfp [-g] [-f KEYFILE]... NAME
+const sshfpUsage = `usage: hostkeys sshfp [-g] [-O hashalg=sha1|sha256] [-f KEYFILE]... NAME
        hostkeys sshfp --check [--keys FILE | --connect ADDR] [--resolver ADDR]...
                       [--trust ADDR]... [--validate] [--anchor FILE]... [--strict]
                       [--json] HOST[:PORT]
@@ -32,10 +32,15 @@ const sshfpUsage = `usage: hostkeys sshfp [-g] [-f KEYFILE]... NAME
 The first form prints the SSHFP resource records of each KEYFILE for the
 owner NAME, exactly as ssh-keygen -r NAME -f KEYFILE does. KEYFILE may be a
 public key file or a private key file with a .pub beside it or in the
-OpenSSH format. Without -f, the host keys in /etc/ssh are read. A host
-certificate gives the records of the key it certifies.
+OpenSSH format; "-" reads every public key on standard input (lines of
+.pub, authorized_keys or known_hosts files). Without -f, the host keys in
+/etc/ssh are read. A host certificate gives the records of the key it
+certifies.
 
   -g        print the generic form (IN TYPE44 \# ...), as ssh-keygen -r -g
+  -O hashalg=sha1|sha256
+            print only the records of that fingerprint type, as
+            ssh-keygen 9.3+ does
 
 The second form fetches the host's keys from its SSH server (HOST:PORT,
 port 22 by default), looks up HOST's SSHFP records and checks the keys
@@ -60,7 +65,9 @@ chain itself from the root trust anchors or those in --anchor files.
   --json            print a JSON document instead
 
 Exit status: 0 on a secure match (--check) or when records were printed,
-1 when no key matches a secure record, 2 on usage or I/O errors.
+1 when no key matches a secure record, 2 on usage or I/O errors (with
+--check also when no DNS server answered, when HOST is an IP address, or
+when the host's keys could not be fetched).
 `
 
 // defaultHostKeys are the files ssh-keygen -r reads without -f.
@@ -80,6 +87,8 @@ func runSSHFP(e *env, args []string) int {
 	generic := fs.Bool("g", false, "")
 	fs.Bool("r", true, "") // accepted for ssh-keygen habits
 	fs.Var(&files, "f", "")
+	var opts stringList
+	fs.Var(&opts, "O", "")
 	fs.BoolVar(&o.check, "check", false, "")
 	fs.StringVar(&o.keys, "keys", "", "")
 	fs.StringVar(&o.connect, "connect", "", "")
@@ -96,20 +105,33 @@ func runSSHFP(e *env, args []string) int {
 	}
 	if fs.NArg() != 1 {
 		if fs.NArg() == 0 {
-			e.errorf("sshfp: no host name given")
-		} else {
-			e.errorf("sshfp: one host name expected, got %d", fs.NArg())
+			return usageError(e, "sshfp", "no host name given")
 		}
-		fmt.Fprint(e.stderr, sshfpUsage)
-		return exitUsage
+		return usageError(e, "sshfp", "one host name expected, got %d", fs.NArg())
 	}
 	if o.check {
-		if len(files) > 0 || *generic {
-			e.errorf("sshfp: -f and -g print records; they do not go with --check")
+		if len(files) > 0 || *generic || len(opts) > 0 {
+			e.errorf("sshfp: -f, -g and -O print records; they do not go with --check")
 			e.hintf("give the host's keys to --check with --keys FILE")
 			return exitUsage
 		}
 		return runSSHFPCheck(e, fs.Arg(0), &o)
+	}
+	// -O hashalg= as ssh-keygen -r takes it (scan's -O is the same option).
+	var only fingerprint.Hash
+	for _, v := range opts {
+		h, err := parseScanOption(v)
+		if err != nil {
+			var oe *optionError
+			if errors.As(err, &oe) {
+				e.errorf("sshfp: %s", oe.msg)
+				e.hintf("%s", oe.hint)
+			} else {
+				e.errorf("sshfp: %v", err)
+			}
+			return exitUsage
+		}
+		only = h
 	}
 	name := fs.Arg(0)
 	explicit := len(files) > 0
@@ -118,34 +140,56 @@ func runSSHFP(e *env, args []string) int {
 	}
 	n := 0
 	for _, file := range files {
-		key, err := loadPublicKey(file)
-		if err != nil {
-			if !explicit && errors.Is(err, os.ErrNotExist) {
+		var keys []ssh.PublicKey
+		if file == "-" {
+			var status int
+			if keys, status = sshfpReadKeys(e, file); keys == nil {
+				return status
+			}
+		} else {
+			key, err := loadPublicKey(file)
+			if err != nil {
+				if !explicit && errors.Is(err, os.ErrNotExist) {
+					continue
+				}
+				e.errorf("sshfp: %v", err)
+				return exitUsage
+			}
+			keys = []ssh.PublicKey{key}
+		}
+		for _, key := range keys {
+			n++
+			recs, err := sshfp.ForKey(name, key)
+			if err != nil {
+				e.warnf("sshfp: %s: %v", displayName(file), err)
 				continue
 			}
-			e.errorf("%v", err)
-			return exitUsage
-		}
-		n++
-		recs, err := sshfp.ForKey(name, key)
-		if err != nil {
-			e.warnf("%s: %v", file, err)
-			continue
-		}
-		for _, r := range recs {
-			if *generic {
-				fmt.Fprintln(e.stdout, r.Generic())
-			} else {
-				fmt.Fprintln(e.stdout, r.String())
+			for _, r := range recs {
+				if only != 0 && r.Type != sshfpType(only) {
+					continue
+				}
+				if *generic {
+					fmt.Fprintln(e.stdout, r.Generic())
+				} else {
+					fmt.Fprintln(e.stdout, r.String())
+				}
 			}
 		}
 	}
 	if n == 0 {
-		e.errorf("no keys found.")
+		e.errorf("sshfp: no keys found.")
 		e.hintf("name a key file with -f KEYFILE")
 		return exitUsage
 	}
 	return exitOK
+}
+
+// sshfpType is the SSHFP fingerprint type of a digest -O hashalg= names.
+func sshfpType(h fingerprint.Hash) sshfp.FingerprintType {
+	if h == fingerprint.SHA1 {
+		return sshfp.SHA1
+	}
+	return sshfp.SHA256
 }
 
 // loadPublicKey reads a public key as ssh-keygen's sshkey_load_public does:

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -93,13 +92,13 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 		for _, file := range o.anchors {
 			f, err := os.Open(file)
 			if err != nil {
-				e.errorf("%v", err)
+				e.errorf("sshfp: %v", err)
 				return exitUsage
 			}
 			a, err := sshfp.ParseAnchors(f, file)
 			f.Close()
 			if err != nil {
-				e.errorf("%v", err)
+				e.errorf("sshfp: reading trust anchors: %v", err)
 				return exitUsage
 			}
 			v.Anchors = append(v.Anchors, a...)
@@ -111,16 +110,20 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 	out := jsonSSHFPCheck{Host: host, Records: []jsonSSHFPRecord{}, Keys: []jsonSSHFPKey{}}
 	ans, err := res.Lookup(ctx, host)
 	if err != nil {
+		// No answer (resolver unreachable, SERVFAIL) or no name to ask
+		// for: an I/O or usage error, not a mismatch.
 		if o.json {
 			out.Error = err.Error()
 			out.Security = sshfp.Insecure.String()
-			return sshfpWriteJSON(e, out, exitFindings)
+			return sshfpWriteJSON(e, out, exitUsage)
 		}
-		e.errorf("%v", err)
 		if errors.Is(err, sshfp.ErrNumericHost) {
-			e.hintf("SSHFP records are published for host names, as ssh looks them up")
+			e.errorf("sshfp: %q names an IP address: SSHFP records are looked up by host name", host)
+			e.hintf("SSHFP records are published for host names, as ssh looks them up; give the name, and the address with --connect")
+		} else {
+			e.errorf("sshfp: cannot look up the SSHFP records of %q: %v", host, err)
 		}
-		return exitFindings
+		return exitUsage
 	}
 	out.Name, out.Owner, out.Server, out.Exists = ans.Name, ans.Owner, ans.Server, ans.Exists
 	out.Security, out.Reason = ans.Security.String(), ans.Reason
@@ -187,17 +190,17 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 func sshfpReadKeys(e *env, file string) ([]ssh.PublicKey, int) {
 	r, closeFn, err := openInput(e, file)
 	if err != nil {
-		e.errorf("%v", err)
+		e.errorf("sshfp: %v", err)
 		return nil, exitUsage
 	}
-	kf, err := fingerprint.ReadKeys(r, file)
+	kf, err := fingerprint.ReadKeys(r, displayName(file))
 	closeFn()
 	if err != nil {
-		e.errorf("%v", err)
+		e.errorf("sshfp: %v", err)
 		return nil, exitUsage
 	}
 	for _, inv := range kf.Invalid {
-		e.warnf("%s:%d: skipped: %s", inv.File, inv.Line, inv.Reason)
+		e.warnf("sshfp: %s:%d: skipped: %s", inv.File, inv.Line, inv.Reason)
 	}
 	var keys []ssh.PublicKey
 	for _, k := range kf.Keys {
@@ -206,7 +209,7 @@ func sshfpReadKeys(e *env, file string) ([]ssh.PublicKey, int) {
 		}
 	}
 	if len(keys) == 0 {
-		e.errorf("sshfp: %s holds no host key", file)
+		e.errorf("sshfp: %s holds no host key", displayName(file))
 		return nil, exitUsage
 	}
 	return keys, exitOK
@@ -232,7 +235,7 @@ func sshfpScanKeys(ctx context.Context, e *env, host, connect string) ([]ssh.Pub
 	if err := res.Err(); err != nil {
 		e.errorf("sshfp: cannot fetch the host keys: %v", err)
 		e.hintf("give them with --keys FILE, or an address to scan with --connect ADDR")
-		return nil, exitFindings
+		return nil, exitUsage
 	}
 	keys := make([]ssh.PublicKey, 0, len(res.Keys))
 	for _, k := range res.Keys {
@@ -267,10 +270,8 @@ func recordStatus(rec sshfp.Record, verdicts []*sshfp.Verdict) string {
 }
 
 func sshfpWriteJSON(e *env, v any, status int) int {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		e.errorf("%v", err)
+	if err := writeJSON(e, v); err != nil {
+		e.errorf("sshfp: %v", err)
 		return exitUsage
 	}
 	return status
