@@ -62,6 +62,7 @@ func TestAddBadInput(t *testing.T) {
 		"cert without key": {[]string{"h"}, &ssh.Certificate{}, nil},
 		"bad marker":       {[]string{"h"}, key, &AddOptions{Marker: "@foo"}},
 		"comment newline":  {[]string{"h"}, key, &AddOptions{Comment: "a\nb"}},
+		"hashed pattern":   {[]string{"*.example"}, key, &AddOptions{Hash: true}},
 	} {
 		err := f.Add(tc.names, tc.key, tc.opts)
 		var ae *AddError
@@ -70,4 +71,17 @@ func TestAddBadInput(t *testing.T) {
 	assert.EqualError(t, f.Add([]string{"h:99999"}, key, nil), `knownhosts: cannot add host name "h:99999": invalid port "99999"`)
 	assert.EqualError(t, f.Add([]string{"h"}, nil, nil), `knownhosts: cannot add: no key`)
 	assert.Len(t, f.Lines, 1, "nothing added")
+}
+
+func TestNilInputs(t *testing.T) {
+	db := New(Options{}, nil, parseString(t, "h "+k1+"\n"), nil)
+	assert.Len(t, db.Files(), 1)
+	assert.Error(t, db.Check("h", nil))
+	assert.Error(t, db.HostKeyCallback()("h:22", nil, nil))
+	assert.Nil(t, db.Explain("h", nil, db.Check("h", nil)))
+	assert.Empty(t, db.HostKeys(""))
+	assert.NotEmpty(t, db.HostKeyAlgorithms(""))
+	db, err := Open()
+	require.NoError(t, err)
+	assert.Empty(t, db.Files())
 }

@@ -65,14 +65,15 @@ func addName(name string) (string, error) {
 	case strings.Count(name, ":") == 1:
 		host, port, hasPort = strings.Cut(name, ":")
 	}
-	if host == "" || strings.ContainsAny(host, "[]") {
-		return bad("no host, or a bracket in it")
+	// A host with one colon would read back as "host:port".
+	if host == "" || strings.ContainsAny(host, "[]") || strings.ContainsAny(host[:1], "|#@") || strings.Count(host, ":") == 1 {
+		return bad("not a host name or pattern")
 	}
 	host = lowerASCII(host)
 	switch {
 	case !hasPort || port == "22":
 		return host, nil
-	case hasWildcard(port):
+	case port != "" && strings.Trim(port, "0123456789*?") == "" && hasWildcard(port):
 		return "[" + host + "]:" + port, nil
 	}
 	n, err := strconv.Atoi(port)

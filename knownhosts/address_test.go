@@ -71,3 +71,34 @@ func TestAddName(t *testing.T) {
 		assert.Error(t, err, "%q", bad)
 	}
 }
+
+// FuzzAddName: a name Add accepts is written in a form Add keeps as it
+// is, that parses as the host field of an entry, and, for a name without
+// patterns, that is the very name the callback looks the same address up
+// by.
+func FuzzAddName(f *testing.F) {
+	for _, s := range []string{"Host.Example", "127.0.0.1:2222", "[::1]:2222", "::1", "[h]:22", "[*.x]:*", "h:", "[a]b", "!x", "fe80::1%eth0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		out, err := addName(name)
+		if err != nil {
+			return
+		}
+		again, err := addName(out)
+		if err != nil || again != out {
+			t.Fatalf("addName(%q) = %q, which gives %q, %v", name, out, again, err)
+		}
+		var e Entry
+		if kind, reason := parseLine(out+" "+k1, &e); kind != EntryLine || e.Hosts != out {
+			t.Fatalf("%q: line with %q is %v (%s), hosts %q", name, out, kind, reason, e.Hosts)
+		}
+		if hasWildcard(name) {
+			return
+		}
+		h, p := splitAddress(name)
+		if got := lowerASCII(HostPort(h, p)); got != out {
+			t.Fatalf("%q: Add writes %q, the callback looks up %q", name, out, got)
+		}
+	})
+}

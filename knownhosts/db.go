@@ -188,11 +188,14 @@ func newDB(opts Options) *DB {
 	return &DB{opts: opts, index: map[string]int32{}, more: map[string][]int32{}}
 }
 
-// New makes a DB of parsed files. The files must not be modified while
-// the DB is in use.
+// New makes a DB of parsed files (nil ones are skipped). The files must
+// not be modified while the DB is in use.
 func New(opts Options, files ...*File) *DB {
 	db := newDB(opts)
 	for _, f := range files {
+		if f == nil {
+			continue
+		}
 		fi := uint32(len(db.names))
 		db.names = append(db.names, f.Name)
 		var c chunkResult
@@ -481,9 +484,15 @@ func (db *DB) HostKeyCallback() ssh.HostKeyCallback {
 	}
 }
 
+// errNoKey is Check's error for a nil key.
+var errNoKey = errors.New("knownhosts: no key to check")
+
 // Check verifies key for the host at address as [DB.HostKeyCallback]
 // does (see [DB.HostKeys] for the address).
 func (db *DB) Check(address string, key ssh.PublicKey) error {
+	if key == nil {
+		return errNoKey
+	}
 	host, port := splitAddress(address)
 	return db.check(sshHostName(host), port, key)
 }

@@ -109,6 +109,9 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 		if err != nil {
 			return err
 		}
+		if opts.Hash && hasWildcard(name) {
+			return &AddError{Name: n, Reason: "a pattern cannot be hashed"}
+		}
 		lower[i] = name
 	}
 	if strings.ContainsAny(opts.Comment, "\r\n\x00") {
