@@ -1,8 +1,14 @@
 // Package sshkeygen reproduces the output of OpenSSH 9.x's ssh-keygen byte
 // for byte where hostkeys mirrors it. It holds the quirks a library user
-// does not want (the exact line-skipping rules of ssh-keygen -l, a stale
-// comment pointer, the terminal-escaping of comments), so that the public
-// packages can keep clean semantics.
+// does not want (the exact line-skipping rules of ssh-keygen -l, the
+// terminal-escaping of comments), so that the public packages can keep
+// clean semantics.
+//
+// One quirk is not reproduced: ssh-keygen -l keeps its comment pointer
+// from line to line, so a bare key without a comment after a line that
+// set one is printed with whatever the reused (or freed) getline buffer
+// holds there. List prints "no comment" for it, and flags it in
+// Listed.StaleComment.
 package sshkeygen
 
 import (
@@ -38,9 +44,11 @@ type ListOptions struct {
 // Listed is one key that List printed, as passed to ListOptions.OnKey.
 type Listed struct {
 	Line int
-	// Undefined is set when ssh-keygen's output for this key depends on
-	// freed memory (a stale comment pointer across a buffer reallocation).
-	Undefined bool
+	// StaleComment is set for a key printed with "no comment" where
+	// ssh-keygen prints a stale comment pointer instead: the bytes its
+	// reused, or freed, line buffer holds where an earlier line's host
+	// field or comment was.
+	StaleComment bool
 }
 
 // ListResult is what List saw in a file.
@@ -74,10 +82,11 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 	res := &ListResult{}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	br := bufio.NewReaderSize(r, 64<<10)
-	var lb lineBuffer
-	var comment commentRef
+	var buf []byte // the line as a C string, with room for NULs
+	// pointerSet is whether ssh-keygen's comment pointer was set by an
+	// earlier line; comment is the comment of this line, if any.
+	pointerSet := false
 	kc := newKeyCache(h)
-	offset := 0
 	src := newLineSource(br, kc)
 	defer src.close()
 	for lnum := 1; ; lnum++ {
@@ -88,10 +97,12 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 			return res, err
 		}
-		lb.load(raw, offset, comment)
-		offset += len(raw)
+		// raw, a NUL as getline writes it, and one more so that scans
+		// stop inside the buffer.
+		buf = append(append(buf[:0], raw...), 0, 0)
+		stale := pointerSet
+		var comment []byte
 		why := func() string { return explain(raw) }
-		buf := lb.buf
 		// cp[strcspn(cp, "\n")] = '\0'
 		// The line is raw plus the NUL getline writes; cut at the first
 		// newline or NUL, as strcspn(cp, "\n") stops at either.
@@ -118,7 +129,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		if key == nil {
 			i, ep := strtolInt(buf, cp)
 			if i == 0 || (buf[ep] != ' ' && buf[ep] != '\t') {
-				comment = commentRef{set: true, off: cp, gen: lb.gen}
+				start := cp
 				quoted := false
 				for ; buf[cp] != 0 && (quoted || (buf[cp] != ' ' && buf[cp] != '\t')); cp++ {
 					if buf[cp] == '\\' && buf[cp+1] == '"' {
@@ -127,11 +138,13 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 						quoted = !quoted
 					}
 				}
+				pointerSet = true
 				if buf[cp] == 0 {
 					res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: why()})
 					continue
 				}
 				buf[cp] = 0
+				comment = buf[start:cp]
 				cp++
 			}
 			key, next = kc.tryReadKey(buf, cp, memo)
@@ -145,20 +158,13 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			cp++
 		}
 		if buf[cp] != 0 && buf[cp] != '#' {
-			comment = commentRef{set: true, off: cp, gen: lb.gen}
+			comment = cstr(buf, cp)
+			pointerSet = true
 		}
 		d := key.describe(h, opt.Visual)
 		bw.WriteString(d.head)
-		if comment.set {
-			c := lb.cstrAt(comment)
-			if lb.undefined(comment) {
-				// ssh-keygen prints freed memory here; print what the
-				// buffer held, but never break the line-per-key output.
-				if i := bytes.IndexAny(c, "\r\n"); i >= 0 {
-					c = c[:i]
-				}
-			}
-			esc.escapeTo(bw, c)
+		if comment != nil {
+			esc.escapeTo(bw, comment)
 		} else {
 			// Printable ASCII: mprintf leaves it as it is.
 			bw.WriteString("no comment")
@@ -169,7 +175,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		}
 		res.Count++
 		if opt.OnKey != nil {
-			opt.OnKey(Listed{Line: lnum, Undefined: lb.undefined(comment)})
+			opt.OnKey(Listed{Line: lnum, StaleComment: comment == nil && stale})
 		}
 	}
 	return res, bw.Flush()
@@ -696,81 +702,6 @@ func readRawLine(br *bufio.Reader, line []byte) ([]byte, error) {
 		return line, err
 	}
 }
-
-// lineBuffer models the buffer glibc's getline reuses from line to line.
-// ssh-keygen -l keeps a pointer to the comment across lines, so a bare key
-// without a comment is printed with whatever the buffer now holds at the
-// place where an earlier line's host field was. When getline grows the
-// buffer, the old one may be freed; reading it is undefined behaviour,
-// modelled here as the contents it had then, and flagged.
-//
-// glibc's getdelim starts with 120 bytes and copies a line in the pieces
-// stdio reads (4096-byte blocks of the file); before each piece it grows
-// the buffer to max(needed, 2*size) if the piece does not fit.
-//
-// Only one comment pointer is live at a time, so at most one replaced
-// buffer is kept: the one it points into.
-type lineBuffer struct {
-	buf []byte // current contents, len == capacity
-	gen int    // bumped on every reallocation
-	// old is the buffer of generation oldGen, replaced by a reallocation
-	// while the comment pointed into it, as it was then; nil once the
-	// comment has moved on.
-	old    []byte
-	oldGen int
-}
-
-type commentRef struct {
-	set bool
-	off int
-	gen int
-}
-
-const stdioBlock = 4096
-
-// load reads raw into the buffer as getline does. keep is the comment
-// pointer as it stands before the line: a buffer replaced while it points
-// into it is kept, any other is dropped.
-func (lb *lineBuffer) load(raw []byte, offset int, keep commentRef) {
-	if lb.buf == nil {
-		lb.buf = make([]byte, 120)
-	}
-	if !keep.set || keep.gen != lb.oldGen {
-		lb.old = nil
-	}
-	cur := 0
-	for cur < len(raw) {
-		piece := min(len(raw)-cur, stdioBlock-(offset+cur)%stdioBlock)
-		if need := cur + piece + 1; need > len(lb.buf) {
-			size := max(need, 2*len(lb.buf))
-			if keep.set && keep.gen == lb.gen {
-				// Nothing writes to the replaced buffer again: keep it
-				// as it is rather than a copy.
-				lb.old, lb.oldGen = lb.buf, lb.gen
-			}
-			nb := make([]byte, size)
-			copy(nb, lb.buf)
-			lb.buf = nb
-			lb.gen++
-		}
-		copy(lb.buf[cur:], raw[cur:cur+piece])
-		cur += piece
-	}
-	lb.buf[len(raw)] = 0
-	// Keep a NUL at the very end so that scans stop inside the buffer.
-	lb.buf[len(lb.buf)-1] = 0
-}
-
-func (lb *lineBuffer) cstrAt(c commentRef) []byte {
-	b := lb.buf
-	if c.gen != lb.gen {
-		b = lb.old // load kept it: c is the comment pointer
-	}
-	return cstr(b, c.off)
-}
-
-// Undefined reports whether printing c reads a freed buffer.
-func (lb *lineBuffer) undefined(c commentRef) bool { return c.set && c.gen != lb.gen }
 
 // testNoMemo makes tryReadKey ignore the prefetch memos, so that tests can
 // check that the memos change nothing.
