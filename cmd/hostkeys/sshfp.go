@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
-	"github.com/hostkeys/hostkeys/internal/sshkey"
 	"github.com/hostkeys/hostkeys/sshfp"
 )
 
@@ -147,11 +144,16 @@ func runSSHFP(e *env, args []string) int {
 				return status
 			}
 		} else {
-			key, err := loadPublicKey(file)
-			if err != nil {
-				if !explicit && errors.Is(err, os.ErrNotExist) {
-					continue
-				}
+			key, _, err := fingerprint.LoadPublicKey(file)
+			var le *fingerprint.LoadError
+			switch {
+			case err == nil:
+			case !explicit && errors.Is(err, os.ErrNotExist):
+				continue
+			case errors.As(err, &le):
+				e.errorf("sshfp: %s: %s", le.Path, le.Reason)
+				return exitUsage
+			default:
 				e.errorf("sshfp: %v", err)
 				return exitUsage
 			}
@@ -190,68 +192,4 @@ func sshfpType(h fingerprint.Hash) sshfp.FingerprintType {
 		return sshfp.SHA1
 	}
 	return sshfp.SHA256
-}
-
-// loadPublicKey reads a public key as ssh-keygen's sshkey_load_public does:
-// the first key line of the file, else of FILE.pub, else the public key
-// stored in the clear in an OpenSSH-format private key file.
-func loadPublicKey(file string) (ssh.PublicKey, error) {
-	k, err := firstKey(file)
-	if err == nil {
-		return k, nil
-	}
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	if k, err2 := firstKey(file + ".pub"); err2 == nil {
-		return k, nil
-	}
-	if k, err2 := keyFromPrivate(file); err2 == nil {
-		return k, nil
-	}
-	return nil, err
-}
-
-func firstKey(file string) (ssh.PublicKey, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory", file)
-	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), fingerprint.MaxLineLength)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if strings.HasPrefix(line, "-----BEGIN") || line == "SSH PRIVATE KEY FILE" {
-			break
-		}
-		line = strings.TrimLeft(line, " \t")
-		if line == "" {
-			continue
-		}
-		if k, _, err := fingerprint.ParseKeyText(line); err == nil {
-			return k, nil
-		}
-	}
-	return nil, fmt.Errorf("%s: no public key found", file)
-}
-
-// keyFromPrivate returns the public key an "openssh-key-v1" private key
-// file carries unencrypted in its envelope.
-func keyFromPrivate(file string) (ssh.PublicKey, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	pf, err := sshkey.ParsePrivateFile(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	return fingerprint.ParsePublicKey(pf.Public.Blob)
 }
