@@ -29,6 +29,19 @@
 // lists the entries that apply to a host, with file and line. They and
 // [DB.Check] take the address as ssh.Dial does ("host:port").
 //
+// When the callback rejects a key, [DB.Explain] says why in words: an
+// unknown host, a changed key (with the file and line of the key on
+// record) or a revoked key, with what to do about it.
+//
+// # Trust on first use
+//
+// Nothing is trusted because it was merely seen. A program that asks its
+// user, as ssh's StrictHostKeyChecking=ask does, records the accepted key
+// with [File.Add] inside [Edit]: Add takes the name the callback received
+// ("host:port") and writes OpenSSH's form, and records a host
+// certificate as the plain key it certifies, as ssh does. The program in
+// examples/tofu shows the whole exchange.
+//
 // # The file model
 //
 // [Parse] keeps every line: entries, comments, blank lines and invalid
