@@ -222,6 +222,7 @@ func (f *File) Hash(opts *EditOptions) (*HashResult, error) {
 		opts = &EditOptions{}
 	}
 	res := &HashResult{}
+	var h hasher
 	out := make([]Line, 0, len(f.Lines))
 	for _, l := range f.Lines {
 		e := l.Entry
@@ -237,12 +238,7 @@ func (f *File) Hash(opts *EditOptions) (*HashResult, error) {
 				if name == "" {
 					break
 				}
-				text := HashHost(lowerASCII(name)) + " " + e.KeyText
-				nl := Line{Text: text}
-				ne := &Entry{}
-				nl.Kind, _ = parseLine(text, ne)
-				nl.Entry = ne
-				out = append(out, nl)
+				out = append(out, h.line(lowerASCII(name), e, f.Name, len(out)+1))
 				res.Hashed++
 			}
 			continue

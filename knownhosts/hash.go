@@ -10,6 +10,7 @@ import (
 	"errors"
 	"hash"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -181,6 +182,74 @@ func HashHost(name string) string {
 		panic("knownhosts: no randomness: " + err.Error())
 	}
 	return hashWithSalt(name, salt[:])
+}
+
+// hasher writes hashed lines for [File.Hash]: salts are read from
+// crypto/rand a batch at a time, the HMAC runs on precomputed states, and
+// each line is one string whose host field and key text are cut from it.
+type hasher struct {
+	salts []byte
+	ents  []Entry
+	names []hashedName
+}
+
+// line returns the line "|1|salt|hmac keyText" for name, as line num of
+// file, with its entry filled in as parsing it would (from is the entry
+// it replaces, whose parsed key it shares).
+func (h *hasher) line(name string, from *Entry, file string, num int) Line {
+	if len(h.salts) < sha1.Size {
+		h.salts = make([]byte, 64*sha1.Size)
+		if _, err := rand.Read(h.salts); err != nil {
+			panic("knownhosts: no randomness: " + err.Error())
+		}
+	}
+	if len(h.ents) == 0 {
+		h.ents = make([]Entry, 256)
+		h.names = make([]hashedName, 256)
+	}
+	hn := &h.names[0]
+	copy(hn.salt[:], h.salts)
+	h.salts = h.salts[sha1.Size:]
+	hn.sum = hmacSHA1(&hn.salt, name)
+	hn.canonical = true
+	var sum [sha1.Size]byte
+	for i, w := range hn.sum {
+		binary.BigEndian.PutUint32(sum[4*i:], w)
+	}
+	const hostLen = len(hashMagic) + 28 + 1 + 28
+	var b strings.Builder
+	b.Grow(hostLen + 1 + len(from.KeyText))
+	var enc [28]byte
+	b.WriteString(hashMagic)
+	base64.StdEncoding.Encode(enc[:], hn.salt[:])
+	b.Write(enc[:])
+	b.WriteByte('|')
+	base64.StdEncoding.Encode(enc[:], sum[:])
+	b.Write(enc[:])
+	b.WriteByte(' ')
+	b.WriteString(from.KeyText)
+	text := b.String()
+	e := &h.ents[0]
+	h.ents, h.names = h.ents[1:], h.names[1:]
+	e.File, e.Line, e.Hosts, e.KeyText, e.hashed = file, num, text[:hostLen], text[hostLen+1:], hn
+	if p := from.parsed.Load(); p != nil {
+		e.parsed.Store(p)
+	}
+	return Line{Num: num, Text: text, Kind: EntryLine, Entry: e}
+}
+
+// hmacSHA1 is HMAC-SHA1(salt, name) through the precomputed states.
+func hmacSHA1(salt *[sha1.Size]byte, name string) [5]uint32 {
+	st := newHMACState(salt[:])
+	tail := prepareTail(name)
+	if hasSHANI {
+		var a, b [5]uint32
+		hmacX2(&st, &st, &tail[0], len(tail)/64, &a, &b)
+		return a
+	}
+	c := sha1Pool.Get().(*sha1Blocks)
+	defer sha1Pool.Put(c)
+	return st.sum(c, tail)
 }
 
 func hashWithSalt(name string, salt []byte) string {
