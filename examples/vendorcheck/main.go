@@ -1,25 +1,30 @@
-// Command vendorcheck compares the host key fingerprints a vendor publishes
-// (in whatever form the vendor's page uses) with the keys of a known_hosts
-// file, and says which published fingerprints no key in the file has.
+// Command vendorcheck compares a known_hosts file with the approved-hosts
+// list (a pin list, as vendors publish fingerprints and admins keep them)
+// and reports, host by host, every key the list does not approve and every
+// pinned host the file has no approved key for.
 //
-//	go run ./examples/vendorcheck -published fingerprints.txt -f ~/.ssh/known_hosts
+//	go run ./examples/vendorcheck -pins approved.txt -f ~/.ssh/known_hosts
 //
-// The published file holds one fingerprint per line, as pasted from a web
-// page: "SHA256:...", "MD5:...", bare colon-separated MD5, hex or base64,
-// optionally followed by a key type label such as "(RSA)"; blank lines and
-// # comments are ignored. The exit status is 0 when every published
-// fingerprint matches a key, 1 when one does not, 2 on errors.
+// A pin vouches only for the hosts its section or line names: a
+// fingerprint pinned for github.com says nothing about a key recorded for
+// evil.example.com. The names checked are the plain names of the file's
+// entries and the literal names of the pin list (which also finds hashed
+// entries). The exit status is 0 when every key is approved and every
+// pinned host has an approved key, 1 otherwise, 2 on errors.
 package main
 
 import (
-	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/hostkeys/hostkeys"
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/knownhosts"
 )
 
 func main() {
@@ -29,74 +34,108 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vendorcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	published := fs.String("published", "", "file of published fingerprints")
-	knownHosts := fs.String("f", "", "known_hosts (or authorized_keys, or .pub) file")
-	if err := fs.Parse(args); err != nil || *published == "" || *knownHosts == "" {
-		fmt.Fprintln(stderr, "usage: vendorcheck -published FILE -f KNOWN_HOSTS")
+	pinsFile := fs.String("pins", "", "the approved-hosts list")
+	khFile := fs.String("f", "", "the known_hosts file to check")
+	if err := fs.Parse(args); err != nil || *pinsFile == "" || *khFile == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: vendorcheck -pins PINS -f KNOWN_HOSTS")
 		return 2
 	}
-	pins, err := readPublished(*published)
+	pins, err := hostkeys.ParsePinsFile(*pinsFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "vendorcheck:", err)
 		return 2
 	}
-	f, err := os.Open(*knownHosts)
+	kh, err := knownhosts.ParseFile(*khFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "vendorcheck:", err)
 		return 2
 	}
-	defer f.Close()
-	kf, err := fingerprint.ReadKeys(f, *knownHosts)
-	if err != nil {
-		fmt.Fprintln(stderr, "vendorcheck:", err)
-		return 2
+	for _, p := range kh.Problems() {
+		fmt.Fprintln(stderr, "vendorcheck: warning:", p)
 	}
-	for _, bad := range kf.Invalid {
-		fmt.Fprintln(stderr, "vendorcheck: warning:", bad)
-	}
+	db := knownhosts.New(knownhosts.Options{}, kh)
+	// Pins only, and they must confirm: the file is what is being checked.
+	policy := &hostkeys.Policy{Pins: []*hostkeys.Pins{pins}, Require: []hostkeys.Requirement{{hostkeys.SourcePins}}}
 
 	status := 0
-	for _, pin := range pins {
-		var where []string
-		for _, k := range kf.Keys {
-			if k.Marker == "" && pin.fp.Matches(k.Key) {
-				where = append(where, fmt.Sprintf("%s:%d %s", *knownHosts, k.Line, k.Prefix))
+	checked := map[int]bool{} // known_hosts lines looked at
+	for _, name := range names(kh, pins) {
+		approved := 0
+		for _, e := range db.HostKeys(name) {
+			if e.Marker != "" {
+				continue
 			}
-		}
-		if len(where) == 0 {
-			fmt.Fprintf(stdout, "MISSING %s (line %d of %s): no key in %s has it\n", pin.text, pin.line, *published, *knownHosts)
+			key, err := e.Key()
+			if err != nil {
+				continue
+			}
+			checked[e.Line] = true
+			host, port := splitName(name)
+			v := policy.Check(context.Background(), host, port, key)
+			where := fmt.Sprintf("%s:%d", e.File, e.Line)
+			fp := fingerprint.Of(key, fingerprint.SHA256)
+			if v.Accepted() {
+				approved++
+				weak := ""
+				if v.Weak() {
+					weak = " (weak: MD5 pin)"
+				}
+				fmt.Fprintf(stdout, "ok         %s %s %s at %s%s\n", name, fingerprint.TypeLabel(key), fp, where, weak)
+				continue
+			}
 			status = 1
-			continue
+			fmt.Fprintf(stdout, "UNAPPROVED %s %s %s at %s: %s\n", name, fingerprint.TypeLabel(key), fp, where, v.Reason)
 		}
-		fmt.Fprintf(stdout, "ok      %s: %s\n", pin.text, strings.Join(where, "; "))
+		if approved == 0 && len(pins.Lookup(splitName(name))) > 0 {
+			status = 1
+			fmt.Fprintf(stdout, "MISSING    %s: pinned, but no approved key in %s\n", name, *khFile)
+		}
+	}
+	for _, e := range kh.Entries() {
+		if e.Marker == "" && e.IsHashed() && !checked[e.Line] {
+			fmt.Fprintf(stdout, "UNCHECKED  hashed entry at %s:%d: no pinned host name hashes to it\n", e.File, e.Line)
+		}
 	}
 	return status
 }
 
-type pin struct {
-	fp   fingerprint.Fingerprint
-	text string
-	line int
+// names are the host names to check, in order: the plain names of the
+// file's unmarked entries without wildcards, then the literal names of the
+// pin list.
+func names(kh *knownhosts.File, pins *hostkeys.Pins) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(pats []string) {
+		for _, p := range pats {
+			p = strings.ToLower(p)
+			if p == "" || strings.ContainsAny(p, "*?!|") || seen[p] {
+				continue
+			}
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, e := range kh.Entries() {
+		if e.Marker == "" {
+			add(e.Patterns())
+		}
+	}
+	for _, p := range pins.All() {
+		add(strings.Split(p.Hosts, ","))
+	}
+	return slices.Clip(out)
 }
 
-func readPublished(name string) ([]pin, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var pins []pin
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+// splitName splits "host" or "[host]:port" (the form known_hosts and
+// pins write) into host and port.
+func splitName(name string) (string, int) {
+	if strings.HasPrefix(name, "[") {
+		if i := strings.LastIndex(name, "]:"); i > 0 {
+			var port int
+			if _, err := fmt.Sscanf(name[i+2:], "%d", &port); err == nil {
+				return name[1:i], port
+			}
 		}
-		fp, err := fingerprint.Parse(line)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
-		}
-		pins = append(pins, pin{fp: fp, text: line, line: n})
 	}
-	return pins, sc.Err()
+	return name, 22
 }
