@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,4 +92,42 @@ func longText(n int) string {
 func TestDefaultFiles(t *testing.T) {
 	assert.Equal(t, []string{"/home/u/.ssh/known_hosts", "/home/u/.ssh/known_hosts2", "/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}, DefaultFiles("/home/u"))
 	assert.Equal(t, []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}, DefaultFiles(""))
+}
+
+// FuzzOpen: Open accepts a file exactly when it has an entry, or holds
+// only blank and comment lines and no NUL byte; and then it reads the
+// entries Parse finds.
+func FuzzOpen(f *testing.F) {
+	for _, s := range []string{"", "# c\n", "h " + k1 + "\n", "\x00", "a\nb", "# c\nbroken\nh " + k1, "\n\n#\x00"} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, content string) {
+		p := filepath.Join(dir, "kh")
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		db, err := Open(p)
+		parsed, perr := ParseFile(p)
+		require.NoError(t, perr)
+		ok := len(parsed.Entries()) > 0
+		if !ok {
+			ok = !strings.Contains(content, "\x00")
+			for _, l := range parsed.Lines {
+				if l.Kind != BlankLine && l.Kind != CommentLine {
+					ok = false
+				}
+			}
+		}
+		if ok != (err == nil) {
+			t.Fatalf("Open: %v; want ok=%v", err, ok)
+		}
+		if err == nil {
+			assert.Equal(t, []DBFile{{Name: p, Entries: len(parsed.Entries())}}, db.Files())
+		} else {
+			var fe *FileError
+			require.ErrorAs(t, err, &fe)
+			assert.ErrorIs(t, err, ErrNotKnownHosts)
+			assert.Positive(t, fe.Line)
+			assert.LessOrEqual(t, fe.Line, len(parsed.Lines))
+		}
+	})
 }
