@@ -218,11 +218,7 @@ func TestVerifyCertificate(t *testing.T) {
 func TestVerifySSHFP(t *testing.T) {
 	srv := startSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
 	other := otherKey(t)
-	var records []string
-	for _, rr := range mustRecords(t, "host", srv.Keys[0]) {
-		records = append(records, rr)
-	}
-	records = append(records, mustRecords(t, "bad", other)...)
+	records := append(mustRecords(t, "host", srv.Keys[0]), mustRecords(t, "bad", other)...)
 	lab := dnslab.Start(t, records, dnslab.Options{})
 	secure := &sshfp.Resolver{Servers: []string{lab.Resolver}}
 	insecure := &sshfp.Resolver{Servers: []string{lab.Auth}} // nsd sets no AD bit

@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/hostkeys/hostkeys"
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/keyscan"
+	"github.com/hostkeys/hostkeys/knownhosts"
+	"github.com/hostkeys/hostkeys/sshfp"
+)
+
+func init() {
+	register(&command{
+		name:    "verify",
+		summary: "scan hosts and accept only keys that pins, known_hosts or secure SSHFP confirm",
+		run:     runVerify,
+	})
+}
+
+const verifyUsage = `usage: hostkeys verify [--pins FILE]... [--known-hosts FILE]...
+                      [--sshfp [--resolver ADDR]... [--validate [--anchor FILE]...]]
+                      [--require SOURCES] [--write FILE [-H]] [-c] [-p PORT]
+                      [-t TYPES] [-T TIMEOUT] [-f FILE]... [-J HOPS] [--json] [-v]
+                      [HOST[:PORT]...]
+
+Scans each HOST as hostkeys scan does and decides each key it presents:
+a key is accepted when no source contradicts or revokes it, every
+--require is met, and at least one trusted source confirms it (a pin, a
+known_hosts entry, or an SSHFP record DNSSEC proves). The safe
+replacement for "ssh-keyscan host >> ~/.ssh/known_hosts" in CI.
+
+HOST is as for hostkeys scan: a name or address, host:port, [host]:port, a
+CIDR range, or "addrlist namelist" (addresses scanned, names checked
+against pins, known_hosts and SSHFP, and written).
+
+  --pins FILE         a pin list, the approved-hosts list (repeatable)
+  --known-hosts FILE  a known_hosts file to check against (repeatable)
+  --sshfp             look up SSHFP records of each name; only answers
+                      DNSSEC proves count
+  --resolver ADDR     DNS server to ask (repeatable; default: resolv.conf);
+                      its AD bit is believed only on loopback, unless
+                      --validate
+  --validate          validate DNSSEC here, from the root KSKs or --anchor
+  --anchor FILE       trust anchors (DS or DNSKEY records) for --validate
+  --require SOURCES   sources that must confirm each accepted key:
+                      pins, known-hosts, sshfp; "|" means either, ","
+                      both ("pins|sshfp")
+  --write FILE        append the accepted keys to FILE (a known_hosts
+                      file), atomically and without duplicates, and only if
+                      every host has an accepted key
+  -H                  hash the host names written
+  -c                  fetch host certificates (judged by a @cert-authority
+                      pin or known_hosts line, or by their key)
+  -p PORT             port for hosts that do not name one (default 22)
+  -t TYPES            key types (as hostkeys scan -t)
+  -T TIMEOUT          deadline of each connection (default 5s)
+  -f FILE             read targets from FILE, one per line ("-" for stdin)
+  -J [USER@]HOST[:PORT][,...]
+                      scan through these SSH jump hosts (as hostkeys scan -J,
+                      with ssh's default keys and known_hosts)
+  --json              print the report as JSON (schema version 1; see
+                      hostkeys.VerifyReport.MarshalJSON)
+  -v                  also print rejected keys of hosts that passed
+
+Each accepted key is printed as "NAME TYPE FINGERPRINT accepted: REASON
+[EVIDENCE]"; each failing host on standard error with its reason.
+
+Exit status: 0 when every host has an accepted key, 1 when any has none
+(mismatch, unpinned, only insecure SSHFP, unreachable; --write is then left
+untouched), 2 on usage errors, unreadable pin or known_hosts files, and
+write errors.
+`
+
+func runVerify(e *env, args []string) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var pinFiles, khFiles, resolvers, anchors, targetFiles stringList
+	fs.Var(&pinFiles, "pins", "")
+	fs.Var(&khFiles, "known-hosts", "")
+	fs.Var(&resolvers, "resolver", "")
+	fs.Var(&anchors, "anchor", "")
+	fs.Var(&targetFiles, "f", "")
+	useSSHFP := fs.Bool("sshfp", false, "")
+	validate := fs.Bool("validate", false, "")
+	require := fs.String("require", "", "")
+	write := fs.String("write", "", "")
+	hash := fs.Bool("H", false, "")
+	cert := fs.Bool("c", false, "")
+	port := fs.Int("p", 0, "")
+	types := fs.String("t", "", "")
+	timeout := fs.String("T", "", "")
+	jump := fs.String("J", "", "")
+	asJSON := fs.Bool("json", false, "")
+	verbose := fs.Bool("v", false, "")
+	if code, ok := parseFlags(e, fs, args, "verify", verifyUsage); !ok {
+		return code
+	}
+	usage := func(format string, args ...any) int {
+		e.errorf("verify: "+format, args...)
+		e.hintf("run \"hostkeys verify -h\" for the flags")
+		return exitUsage
+	}
+	if len(pinFiles) == 0 && len(khFiles) == 0 && !*useSSHFP {
+		return usage("nothing to verify against: give --pins, --known-hosts or --sshfp")
+	}
+	if (len(resolvers) > 0 || *validate) && !*useSSHFP {
+		return usage("--resolver and --validate go with --sshfp")
+	}
+	if len(anchors) > 0 && !*validate {
+		return usage("--anchor goes with --validate")
+	}
+	if *hash && *write == "" {
+		return usage("-H hashes the names --write writes")
+	}
+	if *port < 0 || *port > 65535 {
+		return usage("bad port %d", *port)
+	}
+
+	policy := &hostkeys.Policy{}
+	if *require != "" {
+		req, err := hostkeys.ParseRequirements(*require)
+		if err != nil {
+			return usage("--require: %s", strings.TrimPrefix(err.Error(), "hostkeys: "))
+		}
+		policy.Require = req
+	}
+	for _, name := range pinFiles {
+		p, err := hostkeys.ParsePinsFile(name)
+		var ie *hostkeys.InvalidPinsError
+		if errors.As(err, &ie) {
+			for _, l := range ie.Lines {
+				e.errorf("verify: %s:%d: %s", l.File, l.Line, l.Reason)
+			}
+			return exitUsage
+		}
+		if err != nil {
+			e.errorf("verify: --pins: %v", err)
+			return exitUsage
+		}
+		policy.Pins = append(policy.Pins, p)
+	}
+	for _, name := range khFiles {
+		db, err := knownhosts.Open(name)
+		if err != nil {
+			e.errorf("verify: --known-hosts: %v", err)
+			return exitUsage
+		}
+		policy.KnownHosts = append(policy.KnownHosts, db)
+	}
+	if *useSSHFP {
+		r := &sshfp.Resolver{Servers: resolvers}
+		if *validate {
+			v := &sshfp.Validator{}
+			for _, name := range anchors {
+				f, err := os.Open(name)
+				if err != nil {
+					e.errorf("verify: --anchor: %v", err)
+					return exitUsage
+				}
+				rrs, err := sshfp.ParseAnchors(f, name)
+				f.Close()
+				if err != nil {
+					e.errorf("verify: --anchor: %v", err)
+					return exitUsage
+				}
+				v.Anchors = append(v.Anchors, rrs...)
+			}
+			r.Validator = v
+		}
+		policy.SSHFP = r
+	}
+
+	s := &keyscan.Scanner{Port: *port, Certificates: *cert}
+	if *types != "" {
+		kt, err := parseKeyTypes(*types)
+		if err != nil {
+			return usage("%v", err)
+		}
+		s.KeyTypes = kt
+	}
+	if *timeout != "" {
+		d, err := parseConvtime(*timeout)
+		if err != nil {
+			return usage("-T: %v", err)
+		}
+		s.Timeout = d
+	}
+	targets, ok := verifyTargets(e, fs.Args(), targetFiles)
+	if !ok {
+		return exitUsage
+	}
+	if len(targets) == 0 {
+		return usage("no host given")
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if *jump != "" {
+		hops, err := parseJumpHosts(*jump)
+		if err != nil {
+			return usage("-J: %v", err)
+		}
+		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: hops, timeout: s.Timeout, network: "tcp"})
+		var se *jumpSetupError
+		if errors.As(err, &se) {
+			return usage("%s", se.msg)
+		}
+		if err != nil {
+			e.errorf("verify: %v", err)
+			return exitFindings
+		}
+		defer chain.Close()
+		s.Dial = chain.DialContext
+	}
+
+	rep, err := hostkeys.Verify(ctx, targets, hostkeys.VerifyOptions{Policy: policy, Scanner: s})
+	if err != nil {
+		e.errorf("verify: %v", err)
+		return exitFindings
+	}
+	if *asJSON {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			e.errorf("verify: %v", err)
+			return exitUsage
+		}
+		e.stdout.Write(append(b, '\n'))
+	} else {
+		printVerify(e, rep, *verbose)
+	}
+	for _, h := range rep.Hosts {
+		if h.Err != nil {
+			e.errorf("verify: %s", strings.TrimPrefix(h.Err.Error(), "hostkeys: "))
+		}
+	}
+	if !rep.OK() {
+		if *write != "" {
+			e.errorf("verify: %s left unchanged: not every host has an accepted key", *write)
+		}
+		return exitFindings
+	}
+	if *write != "" {
+		n, err := rep.WriteKnownHosts(*write, hostkeys.WriteOptions{Hash: *hash})
+		if err != nil {
+			e.errorf("verify: --write: %v", err)
+			return exitUsage
+		}
+		if !*asJSON {
+			fmt.Fprintf(e.stderr, "hostkeys: verify: %d line(s) added to %s\n", n, *write)
+		}
+	}
+	return exitOK
+}
+
+// verifyTargets reads the targets of the arguments and of -f files.
+func verifyTargets(e *env, args, files []string) ([]keyscan.Target, bool) {
+	var targets []keyscan.Target
+	ok := true
+	for _, a := range args {
+		ts, err := keyscan.ParseTarget(a)
+		if err != nil {
+			e.errorf("verify: %s", msg(err))
+			ok = false
+			continue
+		}
+		targets = append(targets, ts...)
+	}
+	for _, name := range files {
+		var r io.Reader
+		if name == "-" {
+			r, name = e.stdin, "(stdin)"
+		} else {
+			fh, err := os.Open(name)
+			if err != nil {
+				e.errorf("verify: %v", err)
+				return nil, false
+			}
+			defer fh.Close()
+			r = fh
+		}
+		ts, errs := keyscan.ReadTargets(r, name, nil)
+		for _, err := range errs {
+			e.errorf("verify: %s", msg(err))
+			ok = false
+		}
+		targets = append(targets, ts...)
+	}
+	return targets, ok
+}
+
+// printVerify writes each accepted key, with its evidence, to stdout; with
+// verbose, the rejected keys of every host to stderr.
+func printVerify(e *env, rep *hostkeys.VerifyReport, verbose bool) {
+	for _, h := range rep.Hosts {
+		for _, k := range h.Keys {
+			for _, v := range k.Verdicts {
+				name := knownhosts.HostPort(v.Host, h.Port)
+				fp := fingerprint.Of(v.Key, fingerprint.SHA256)
+				if v.Accepted() {
+					fmt.Fprintf(e.stdout, "%s %s %s accepted: %s [%s]\n", name, fingerprint.TypeLabel(v.Key), fp, v.Reason, evidenceList(v))
+				} else if verbose || !h.OK() {
+					fmt.Fprintf(e.stderr, "hostkeys: verify: %s %s %s rejected: %s\n", name, fingerprint.TypeLabel(v.Key), fp, v.Reason)
+				}
+			}
+		}
+	}
+}
+
+// evidenceList says which sources spoke and where: "pins pins.txt:3;
+// scan 127.0.0.1:22".
+func evidenceList(v *hostkeys.Verdict) string {
+	var parts []string
+	for _, ev := range v.Evidence {
+		if ev.Status == hostkeys.Silent {
+			continue
+		}
+		s := string(ev.Source) + " " + string(ev.Status)
+		if ev.Source == hostkeys.SourceScan {
+			s = "scan " + ev.Addr
+		} else if ev.Where != "" {
+			s += " " + ev.Where
+		}
+		if ev.Weak {
+			s += " (weak)"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
