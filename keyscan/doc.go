@@ -60,11 +60,21 @@
 // # Proxies and jump hosts
 //
 // [Scanner.Dial] replaces the TCP connect. [SOCKS5Dialer] goes through a
-// SOCKS5 proxy (ssh -D, Tor), and an *ssh.Client's DialContext through a
-// jump host; with either, host names are resolved on the far side:
+// SOCKS5 proxy (ssh -D, Tor), and [DialJumpHosts] logs into SSH jump hosts
+// as ssh -J does (agent keys, identity files, a deadline per hop), checking
+// each jump host's key with the caller's HostKeyCallback; with either, host
+// names are resolved on the far side:
 //
 //	s := &keyscan.Scanner{Dial: keyscan.SOCKS5Dialer("127.0.0.1:1080", nil)}
-//	s = &keyscan.Scanner{Dial: jump.DialContext} // jump is an *ssh.Client
+//
+//	chain, err := keyscan.DialJumpHosts(ctx, &keyscan.JumpOptions{
+//		Hosts:           []keyscan.JumpHost{{User: "me", Host: "bastion.example"}},
+//		HostKeyCallback: db.HostKeyCallback(), // a knownhosts.DB
+//		AgentSocket:     os.Getenv("SSH_AUTH_SOCK"),
+//	})
+//	if err != nil { ... } // a *JumpError: knownhosts' DB.Explain words a rejected key
+//	defer chain.Close()
+//	s = &keyscan.Scanner{Dial: chain.DialContext}
 //
 // The deadline still covers everything, and a proxy's refusal is an
 // *[Error] of kind [Refused] or [Unreachable] wrapping a *[SOCKS5Error].

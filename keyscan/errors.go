@@ -42,6 +42,12 @@ const (
 	// Skipped: addresses of a target were not tried, because of
 	// [Scanner.MaxAddresses] or [Scanner.TargetTimeout].
 	Skipped
+	// HostKeyRejected: a jump host's key was rejected by
+	// [JumpOptions.HostKeyCallback] (jump hosts only).
+	HostKeyRejected
+	// AuthFailed: a jump host accepted none of the keys offered (jump
+	// hosts only).
+	AuthFailed
 )
 
 var kindNames = [...]string{
@@ -54,6 +60,8 @@ var kindNames = [...]string{
 	Protocol:          "protocol error",
 	Canceled:          "canceled",
 	Skipped:           "skipped",
+	HostKeyRejected:   "host key rejected",
+	AuthFailed:        "authentication failed",
 }
 
 // String returns the kind's name as it appears in messages and JSON.

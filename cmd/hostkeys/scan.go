@@ -101,7 +101,7 @@ type scanFlags struct {
 	legacyKex   bool
 	socks5      string // proxy address, or empty
 	socks5User  string // user name for the proxy, or empty
-	jump        []jumpHop
+	jump        []keyscan.JumpHost
 	identities  []string // -i
 	jumpKnown   []string // --jump-known-hosts
 	json        bool

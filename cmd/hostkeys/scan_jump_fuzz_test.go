@@ -18,19 +18,16 @@ func FuzzParseJumpHosts(f *testing.F) {
 			return
 		}
 		for _, h := range hops {
-			if h.host == "" || h.port < 1 || h.port > 65535 {
+			if h.Host == "" || h.Port < 1 || h.Port > 65535 {
 				t.Fatalf("%q: bad hop %+v", s, h)
 			}
-			text := h.addr()
-			if h.user != "" {
-				text = h.user + "@" + text
-			}
+			text := h.String()
 			again, err := parseJumpHop(text)
 			if err != nil || again != h {
 				t.Fatalf("%q: hop %+v written as %q parses to %+v, %v", s, h, text, again, err)
 			}
-			if strings.ContainsAny(h.host, "\x00\n ") {
-				t.Fatalf("%q: host %q", s, h.host)
+			if strings.ContainsAny(h.Host, "\x00\n ") {
+				t.Fatalf("%q: host %q", s, h.Host)
 			}
 		}
 	})
