@@ -16,11 +16,24 @@
 // answer is secure in one of two ways:
 //
 //   - Trust mode A, as OpenSSH: believe the AD bit of a validating
-//     resolver, but only of one on loopback or one the caller names as
-//     trusted in [Resolver.Trusted].
+//     resolver, but only one the caller trusts: a resolver named in
+//     [Resolver.Trusted]; a resolver on loopback named in
+//     [Resolver.Servers]; or, as glibc 2.31 and later, the nameservers of
+//     resolv.conf only if it has "options trust-ad" (a loopback forwarder
+//     such as dnsmasq --proxy-dnssec copies the AD bit of whatever is
+//     upstream). [Answer.Reason] says which rule applied.
 //   - Trust mode B: validate the DNSSEC chain itself, from trust anchors
 //     (the root KSKs 20326 and 38696, or custom ones) down to the SSHFP
 //     RRset, with a [Validator] set in [Resolver.Validator].
+//
+// A [Validator] bounds the work one lookup may cost, whatever the
+// authoritative servers answer (the KeyTrap attacks): RRSIGs tried per
+// RRset, keys tried per key tag, failed verifications and queries per
+// lookup are limited (see [Validator] for the defaults), each zone is
+// examined once per lookup, and the context is checked between
+// verifications. Cached keys live no longer than the signatures that
+// proved them; SHA-1 DS digests give way to SHA-256 ones for the same
+// key, and [Validator.NoSHA1] treats the SHA-1 algorithms as unsupported.
 //
 // [Check] compares a host key with an [Answer] and returns a [Verdict] that
 // keeps Found, Match and Secure apart and says why. [Resolver.HostKeyCallback]
@@ -39,8 +52,10 @@
 //
 // # With x/crypto/ssh
 //
-//	// Believe the AD bit of the resolv.conf resolver if it is on loopback:
+//	// Believe the AD bit of the resolv.conf nameservers if it says trust-ad:
 //	r := &sshfp.Resolver{}
+//	// Or of a validating resolver on loopback named here:
+//	r = &sshfp.Resolver{Servers: []string{"127.0.0.1"}}
 //	// Or validate from the root KSKs, whatever the resolver says:
 //	r = &sshfp.Resolver{Servers: []string{"192.0.2.53"}, Validator: &sshfp.Validator{}}
 //	config := &ssh.ClientConfig{
