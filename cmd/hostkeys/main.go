@@ -4,9 +4,17 @@
 // letters and, by default, the same output byte for byte:
 //
 //	hostkeys fingerprint [-E md5|sha1|sha256] [-v] [-f FILE]... [FILE]...   like ssh-keygen -l
+//	hostkeys find [-l] [-q] [-H] [-E ...] -f FILE HOST                       like ssh-keygen -F
+//	hostkeys hash -f FILE                                                    like ssh-keygen -H
+//	hostkeys remove -f FILE HOST                                             like ssh-keygen -R
+//	hostkeys scan [-46cDHqv] ... HOST...                                     like ssh-keyscan
+//	hostkeys sshfp [-g] [-O hashalg=...] [-f KEYFILE]... NAME                like ssh-keygen -r
 //
-// Run "hostkeys help" for the list. Exit codes: 0 ok, 1 findings, mismatch
-// or not found (as the OpenSSH tool mirrored), 2 usage or I/O error.
+// Run "hostkeys help" for the list and "hostkeys help COMMAND" for a
+// command's flags. Errors go to standard error as "hostkeys: error:
+// COMMAND: ...", usage errors with a hint at "hostkeys COMMAND -h". Exit
+// codes: 0 ok, 1 findings, mismatch or not found (as the OpenSSH tool
+// mirrored), 2 usage or I/O error.
 package main
 
 import (
