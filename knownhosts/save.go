@@ -1,9 +1,11 @@
 package knownhosts
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,24 +16,24 @@ import (
 // a file whose content has changed since.
 type fileState struct {
 	sum  uint64
-	size int
+	size int64
 	mode fs.FileMode
 }
 
-// contentSeed keys contentSum; it is the same for the whole process.
+// contentSeed keys the content sums; it is the same for the whole
+// process.
 var contentSeed = maphash.MakeSeed()
 
-// contentSum tells file contents apart. It is not a cryptographic hash,
-// which would cost as much as parsing a large file: it detects that
-// another writer changed the file, not an attacker.
-func contentSum(data []byte) uint64 { return maphash.Bytes(contentSeed, data) }
+// The content sum is not a cryptographic hash, which would cost as much
+// as parsing a large file: it detects that another writer changed the
+// file, not an attacker.
 
 func newFileState(fi fs.FileInfo, data string) *fileState {
-	return &fileState{sum: maphash.String(contentSeed, data), size: len(data), mode: fi.Mode().Perm()}
+	return &fileState{sum: maphash.String(contentSeed, data), size: int64(len(data)), mode: fi.Mode().Perm()}
 }
 
-func (st *fileState) same(data []byte) bool {
-	return len(data) == st.size && contentSum(data) == st.sum
+func (st *fileState) same(o *fileState) bool {
+	return st.size == o.size && st.sum == o.sum
 }
 
 // ErrChanged is returned (wrapped) by [File.Save] when the file on disk
@@ -42,7 +44,8 @@ var ErrChanged = errors.New("file changed since it was read")
 // without a backup.
 type SaveOptions struct {
 	// Backup keeps the replaced file as FILE.old (a hard link, as
-	// ssh-keygen -H and -R make it).
+	// ssh-keygen -H and -R make it), beside the file a symbolic link
+	// points to.
 	Backup bool
 	// Mode is the permission of a file that did not exist. If zero, 0644
 	// is used (ssh creates known_hosts with 0644 under the usual umask).
@@ -51,62 +54,222 @@ type SaveOptions struct {
 }
 
 // Save writes the file to f.Name crash-safely: the new content goes to a
-// temporary file in the same directory, which is synced and renamed over
-// the old one, so the file is always either the old or the new content.
-// The original mode is kept. An advisory lock (flock) on the file keeps
-// two savers from interleaving, and if the file is not what [ParseFile]
-// read (or, for a File made otherwise, if it exists and is not empty),
-// Save returns an error wrapping [ErrChanged] instead of overwriting it.
+// temporary file beside it, which is synced and renamed over the old one,
+// so the file is always either the old or the new content, whole. If
+// f.Name is a symbolic link, the file it points to is replaced and the
+// link kept. The file keeps its mode, owner and group (a new file made by
+// root takes the directory's owner and group).
+//
+// Savers in this package exclude each other with an advisory lock
+// (flock) on a lock file beside the file, FILE.lock, which is left in
+// place. If the file is not what [ParseFile] read (or, for a File made
+// otherwise, if it exists and is not empty), Save returns an error
+// wrapping [ErrChanged] instead of overwriting it. Writers that take no
+// lock, as ssh appending a new host, are checked for twice: before the
+// temporary file is written and again after it is synced, just before
+// the rename; lines appended to the old file after that last check and
+// before the rename are copied to the end of the new file. What cannot
+// be closed without the other writer's cooperation: a write that lands
+// in the old file after Save has copied its tail (a writer that opened
+// the file before the rename and writes after it) is lost, as it is with
+// ssh-keygen.
 func (f *File) Save(opts *SaveOptions) error {
 	if opts == nil {
 		opts = &SaveOptions{}
 	}
-	unlock, err := lockFile(f.Name)
+	target, err := resolveLinks(f.Name)
+	if err != nil {
+		return err
+	}
+	unlock, err := lockBeside(target)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	cur, err := os.ReadFile(f.Name)
-	exists := err == nil
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("knownhosts: %w", err)
+	return f.saveLocked(target, opts)
+}
+
+// saveHook, when set by a test, is called at the named stages of a save:
+// "written" (the temporary file is synced) and "checked" (the file was
+// checked a last time, and the rename follows).
+var saveHook func(stage string)
+
+// saveLocked is Save with the lock held; target is f.Name with symbolic
+// links resolved.
+func (f *File) saveLocked(target string, opts *SaveOptions) error {
+	cur, err := readState(target)
+	if err != nil {
+		return err
 	}
+	if cur != nil {
+		defer cur.fh.Close()
+	}
+	switch {
+	case f.read != nil:
+		if cur == nil || !f.read.same(&cur.fileState) {
+			return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
+		}
+	case cur != nil && cur.size > 0:
+		return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
+	}
+	dir := filepath.Dir(target)
+	var owner *syscall.Stat_t
 	mode := opts.Mode
 	if mode == 0 {
 		mode = 0o644
 	}
-	switch {
-	case f.read != nil:
-		if !exists || !f.read.same(cur) {
-			return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
-		}
-	case exists && len(cur) > 0:
-		return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
-	}
-	if exists {
-		if fi, err := os.Stat(f.Name); err == nil {
-			mode = fi.Mode().Perm()
+	if cur != nil {
+		mode = cur.mode
+		owner = cur.owner
+	} else if os.Geteuid() == 0 {
+		if fi, err := os.Stat(dir); err == nil {
+			owner, _ = fi.Sys().(*syscall.Stat_t)
 		}
 	}
-	data := f.Bytes()
-	if err := writeReplace(f.Name, data, mode, opts.Backup && exists); err != nil {
+	tmp, written, err := writeTemp(target, mode, owner, f.writeLines)
+	if err != nil {
 		return err
 	}
-	f.read = &fileState{sum: contentSum(data), size: len(data), mode: mode}
+	defer func() {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+	}()
+	if saveHook != nil {
+		saveHook("written")
+	}
+	// Someone may have written the file meanwhile without taking the
+	// lock (ssh appends new hosts that way): check again.
+	last, err := readState(target)
+	if err != nil {
+		return err
+	}
+	if last != nil {
+		defer last.fh.Close()
+	}
+	if (cur == nil) != (last == nil) || cur != nil && !cur.same(&last.fileState) {
+		return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
+	}
+	if saveHook != nil {
+		saveHook("checked")
+	}
+	if opts.Backup && cur != nil {
+		old := target + ".old"
+		if err := os.Remove(old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("knownhosts: %w", err)
+		}
+		if err := os.Link(target, old); err != nil {
+			return fmt.Errorf("knownhosts: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		return fmt.Errorf("knownhosts: %w", err)
+	}
+	tmp = ""
+	syncDir(dir)
+	f.read = &fileState{sum: written.sum, size: written.size, mode: mode}
+	if last != nil {
+		return f.recoverAppended(target, last)
+	}
 	return nil
 }
 
-// writeReplace writes data to a temporary file next to name, syncs it,
-// optionally links the current file to name.old, and renames the
-// temporary file over name.
-func writeReplace(name string, data []byte, mode fs.FileMode, backup bool) (err error) {
-	dir, base := filepath.Split(name)
+// recoverAppended copies to the end of the new file what was appended to
+// the old one between the last check and the rename, and adds those
+// lines to f.
+func (f *File) recoverAppended(target string, old *openState) error {
+	fi, err := old.fh.Stat()
+	if err != nil || fi.Size() <= old.size {
+		return nil
+	}
+	extra := make([]byte, fi.Size()-old.size)
+	if _, err := old.fh.ReadAt(extra, old.size); err != nil && err != io.EOF {
+		return fmt.Errorf("knownhosts: %s: lines appended while saving: %w", f.Name, err)
+	}
+	out, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("knownhosts: %s: lines appended while saving: %w", f.Name, err)
+	}
+	prefix := ""
+	if f.NoFinalNewline {
+		prefix = "\n" // the appended text starts a line of its own
+	}
+	_, err = out.WriteString(prefix + string(extra))
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("knownhosts: %s: lines appended while saving: %w", f.Name, err)
+	}
+	g := parseData(string(f.Bytes())+prefix+string(extra), f.Name)
+	f.Lines, f.NoFinalNewline = g.Lines, g.NoFinalNewline
+	f.read = nil
+	if st, err := readState(target); err == nil && st != nil {
+		st.fh.Close()
+		f.read = &st.fileState
+	}
+	return nil
+}
+
+// writeLines writes the file's content to w.
+func (f *File) writeLines(w *bufio.Writer) error {
+	for i := range f.Lines {
+		w.WriteString(f.Lines[i].Text)
+		if i < len(f.Lines)-1 || !f.NoFinalNewline {
+			w.WriteByte('\n')
+		}
+	}
+	return w.Flush()
+}
+
+// openState is a file's state and an open descriptor of it.
+type openState struct {
+	fileState
+	fh    *os.File
+	owner *syscall.Stat_t
+}
+
+// readState reads the named file through and returns its state, with the
+// file still open; nil if it does not exist.
+func readState(name string) (*openState, error) {
+	fh, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("knownhosts: %w", err)
+	}
+	fi, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("knownhosts: %w", err)
+	}
+	var h maphash.Hash
+	h.SetSeed(contentSeed)
+	n, err := io.CopyBuffer(&h, fh, make([]byte, 256<<10))
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("knownhosts: %s: %w", name, err)
+	}
+	st := &openState{fileState: fileState{sum: h.Sum64(), size: n, mode: fi.Mode().Perm()}, fh: fh}
+	st.owner, _ = fi.Sys().(*syscall.Stat_t)
+	return st, nil
+}
+
+// writeTemp writes a temporary file beside target with the given mode and
+// owner and syncs it, and returns its name and the state of what was
+// written.
+func writeTemp(target string, mode fs.FileMode, owner *syscall.Stat_t, write func(*bufio.Writer) error) (name string, st fileState, err error) {
+	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
-		return fmt.Errorf("knownhosts: %w", err)
+		return "", st, fmt.Errorf("knownhosts: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -114,99 +277,164 @@ func writeReplace(name string, data []byte, mode fs.FileMode, backup bool) (err 
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return fmt.Errorf("knownhosts: %w", err)
+	if err := chown(tmp, owner); err != nil {
+		return "", st, err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("knownhosts: %w", err)
+	if err := tmp.Chmod(mode); err != nil {
+		return "", st, fmt.Errorf("knownhosts: %w", err)
+	}
+	var h maphash.Hash
+	h.SetSeed(contentSeed)
+	cw := &countWriter{w: io.MultiWriter(tmp, &h)}
+	if err := write(bufio.NewWriterSize(cw, 256<<10)); err != nil {
+		return "", st, fmt.Errorf("knownhosts: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("knownhosts: %w", err)
+		return "", st, fmt.Errorf("knownhosts: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
+		return "", st, fmt.Errorf("knownhosts: %w", err)
+	}
+	return tmp.Name(), fileState{sum: h.Sum64(), size: cw.n, mode: mode}, nil
+}
+
+// chown gives fh the owner and group of owner, if they differ from its
+// own (as when root saves another user's file).
+func chown(fh *os.File, owner *syscall.Stat_t) error {
+	if owner == nil {
+		return nil
+	}
+	fi, err := fh.Stat()
+	if err != nil {
 		return fmt.Errorf("knownhosts: %w", err)
 	}
-	if backup {
-		old := name + ".old"
-		if err := os.Remove(old); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("knownhosts: %w", err)
-		}
-		if err := os.Link(name, old); err != nil {
-			return fmt.Errorf("knownhosts: %w", err)
-		}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid == owner.Uid && st.Gid == owner.Gid {
+		return nil
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("knownhosts: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	if err := fh.Chown(int(owner.Uid), int(owner.Gid)); err != nil {
+		return fmt.Errorf("knownhosts: keeping the owner of %s: %w", fh.Name(), err)
 	}
 	return nil
 }
 
-// lockFile takes an exclusive flock on name, waiting for it. Since Save
-// replaces the file, a lock taken on a file that has since been replaced
-// is dropped and taken again on the new one. A missing file is not
-// locked.
-func lockFile(name string) (unlock func(), err error) {
-	for {
-		fh, err := os.Open(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return func() {}, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("knownhosts: %w", err)
-		}
-		if err := syscall.Flock(int(fh.Fd()), syscall.LOCK_EX); err != nil {
-			fh.Close()
-			return nil, fmt.Errorf("knownhosts: lock %s: %w", name, err)
-		}
-		a, err1 := fh.Stat()
-		b, err2 := os.Stat(name)
-		if err1 == nil && err2 == nil && os.SameFile(a, b) {
-			return func() { fh.Close() }, nil
-		}
-		fh.Close()
-		if err2 != nil && errors.Is(err2, fs.ErrNotExist) {
-			return func() {}, nil
-		}
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
 }
 
+// maxLinks is how many symbolic links resolveLinks follows, as Linux's
+// MAXSYMLINKS.
+const maxLinks = 40
+
+// resolveLinks follows name through symbolic links to the file they name,
+// which need not exist (a link may point to a file yet to be made).
+func resolveLinks(name string) (string, error) {
+	p := name
+	for i := 0; i < maxLinks; i++ {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("knownhosts: %w", err)
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return p, nil
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return "", fmt.Errorf("knownhosts: %w", err)
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = t
+	}
+	return "", fmt.Errorf("knownhosts: %s: too many levels of symbolic links", name)
+}
+
+// lockBeside takes an exclusive flock on target+".lock", creating it if
+// needed (with target's owner when root makes it), and waits for it. The
+// lock file is never removed: removing it would let two savers lock two
+// different files.
+func lockBeside(target string) (unlock func(), err error) {
+	name := target + ".lock"
+	fh, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("knownhosts: lock: %w", err)
+	}
+	if os.Geteuid() == 0 {
+		ref := target
+		if _, err := os.Stat(ref); err != nil {
+			ref = filepath.Dir(target)
+		}
+		if fi, err := os.Stat(ref); err == nil {
+			if owner, ok := fi.Sys().(*syscall.Stat_t); ok {
+				chown(fh, owner) // best effort: the lock works either way
+			}
+		}
+	}
+	for {
+		err = syscall.Flock(int(fh.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("knownhosts: lock %s: %w", name, err)
+	}
+	return func() { fh.Close() }, nil
+}
+
 // Edit reads the named file under its lock, lets fn change it, and saves
-// it, so that concurrent editors never lose each other's changes. A
+// it, so that concurrent editors in this package never lose each other's
+// changes; a symbolic link is written through, as by [File.Save]. A
 // missing file is edited as an empty one. If fn returns an error, nothing
-// is written.
+// is written. If a writer that takes no lock (ssh) changes the file
+// meanwhile, the file is read again and fn called again.
 func Edit(name string, opts *SaveOptions, fn func(f *File) error) error {
 	if opts == nil {
 		opts = &SaveOptions{}
 	}
+	target, err := resolveLinks(name)
+	if err != nil {
+		return err
+	}
+	unlock, err := lockBeside(target)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	for {
-		unlock, err := lockFile(name)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(name)
+		data, st, err := readWithState(target)
 		var f *File
 		switch {
 		case err == nil:
-			f = parseData(string(data), name)
-			f.read = &fileState{sum: contentSum(data), size: len(data)}
+			f = parseData(data, name)
+			f.read = st
 		case errors.Is(err, fs.ErrNotExist):
 			f = &File{Name: name}
 		default:
-			unlock()
-			return fmt.Errorf("knownhosts: %w", err)
-		}
-		if err := fn(f); err != nil {
-			unlock()
 			return err
 		}
-		unlock()
-		// Save takes the lock again and checks that nothing changed in
-		// between; if something did, start over.
-		err = f.Save(opts)
+		if err := fn(f); err != nil {
+			return err
+		}
+		err = f.saveLocked(target, opts)
 		if errors.Is(err, ErrChanged) {
 			continue
 		}

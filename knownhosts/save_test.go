@@ -2,6 +2,7 @@ package knownhosts
 
 import (
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -158,11 +159,13 @@ func (f *File) withRead(st *fileState) *File {
 }
 
 // TestConcurrentEditorProcesses runs editors in separate processes: the
-// advisory lock and the changed-file check keep every edit.
+// lock file and the changed-file check keep every edit, whether the file
+// exists at the start or not (a file yet to be made was not locked).
 func TestConcurrentEditorProcesses(t *testing.T) {
+	const procs, each = 4, 15
 	if path := os.Getenv("KNOWNHOSTS_EDITOR"); path != "" {
 		key := mustKey(t, k1)
-		for i := 0; i < 20; i++ {
+		for i := 0; i < each; i++ {
 			name := fmt.Sprintf("%s-%d.example", os.Getenv("KNOWNHOSTS_EDITOR_ID"), i)
 			require.NoError(t, Edit(path, &SaveOptions{Backup: true}, func(f *File) error {
 				return f.Add([]string{name}, key, nil)
@@ -170,22 +173,173 @@ func TestConcurrentEditorProcesses(t *testing.T) {
 		}
 		return
 	}
-	path := filepath.Join(t.TempDir(), "known_hosts")
-	require.NoError(t, os.WriteFile(path, []byte("# start\n"), 0o600))
-	var cmds []*exec.Cmd
-	for id := 0; id < 3; id++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestConcurrentEditorProcesses$")
-		cmd.Env = append(os.Environ(), "KNOWNHOSTS_EDITOR="+path, fmt.Sprintf("KNOWNHOSTS_EDITOR_ID=p%d", id))
-		require.NoError(t, cmd.Start())
-		cmds = append(cmds, cmd)
+	for _, start := range []string{"existing", "missing"} {
+		t.Run(start, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "known_hosts")
+			if start == "existing" {
+				require.NoError(t, os.WriteFile(path, []byte("# start\n"), 0o600))
+			}
+			var cmds []*exec.Cmd
+			for id := 0; id < procs; id++ {
+				cmd := exec.Command(os.Args[0], "-test.run=^TestConcurrentEditorProcesses$")
+				cmd.Env = append(os.Environ(), "KNOWNHOSTS_EDITOR="+path, fmt.Sprintf("KNOWNHOSTS_EDITOR_ID=p%d", id))
+				cmd.Stderr = os.Stderr
+				require.NoError(t, cmd.Start())
+				cmds = append(cmds, cmd)
+			}
+			for _, cmd := range cmds {
+				require.NoError(t, cmd.Wait())
+			}
+			f, err := ParseFile(path)
+			require.NoError(t, err)
+			assert.Len(t, f.Entries(), procs*each, "every edit of every process landed")
+			if start == "existing" {
+				fi, err := os.Stat(path)
+				require.NoError(t, err)
+				assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+			}
+		})
 	}
-	for _, cmd := range cmds {
-		require.NoError(t, cmd.Wait())
-	}
-	f, err := ParseFile(path)
+}
+
+// TestSaveThroughSymlink: a symbolic link to known_hosts (a dotfiles
+// setup) stays a link; the file it names is replaced, FILE.old is made
+// beside that file, and a link to a file yet to be made is written
+// through too.
+func TestSaveThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "dotfiles"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "home", ".ssh"), 0o700))
+	real := filepath.Join(dir, "dotfiles", "known_hosts")
+	link := filepath.Join(dir, "home", ".ssh", "known_hosts")
+	require.NoError(t, os.WriteFile(real, []byte(baseFile), 0o600))
+	require.NoError(t, os.Symlink("../../dotfiles/known_hosts", link))
+
+	f, err := ParseFile(link)
 	require.NoError(t, err)
-	assert.Len(t, f.Entries(), 60, "every edit of every process landed")
-	fi, err := os.Stat(path)
+	removed, err := f.Remove("example.com", nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, removed)
+	require.NoError(t, f.Save(&SaveOptions{Backup: true}))
+
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeSymlink, fi.Mode()&fs.ModeSymlink, "the link is kept")
+	data, err := os.ReadFile(real)
+	require.NoError(t, err)
+	assert.Equal(t, string(f.Bytes()), string(data), "the file the link names is replaced")
+	assert.NotContains(t, "\n"+string(data), "\nexample.com ", "the removed key is gone from the real file")
+	old, err := os.ReadFile(real + ".old")
+	require.NoError(t, err)
+	assert.Equal(t, baseFile, string(old), ".old beside the target")
+	assert.NoFileExists(t, link+".old")
+	fi, err = os.Stat(real)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// A link to a file that does not exist yet.
+	link2 := filepath.Join(dir, "home", ".ssh", "known_hosts2")
+	require.NoError(t, os.Symlink(filepath.Join(dir, "dotfiles", "known_hosts2"), link2))
+	require.NoError(t, Edit(link2, nil, func(f *File) error {
+		return f.Add([]string{"new.example"}, mustKey(t, k1), nil)
+	}))
+	fi, err = os.Lstat(link2)
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeSymlink, fi.Mode()&fs.ModeSymlink, "the link is kept")
+	data, err = os.ReadFile(filepath.Join(dir, "dotfiles", "known_hosts2"))
+	require.NoError(t, err)
+	assert.Equal(t, "new.example "+k1+"\n", string(data))
+}
+
+// TestSaveKeepsOwner: root saving another user's file keeps its owner
+// and group; a new file takes the directory's.
+func TestSaveKeepsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files to another user")
+	}
+	const uid, gid = 4242, 4343
+	dir := t.TempDir()
+	path := filepath.Join(dir, "known_hosts")
+	require.NoError(t, os.WriteFile(path, []byte(baseFile), 0o600))
+	require.NoError(t, os.Chown(path, uid, gid))
+	require.NoError(t, Edit(path, &SaveOptions{Backup: true}, func(f *File) error {
+		return f.Add([]string{"new.example"}, mustKey(t, k1), nil)
+	}))
+	owner := func(name string) [2]uint32 {
+		fi, err := os.Stat(name)
+		require.NoError(t, err)
+		st := fi.Sys().(*syscall.Stat_t)
+		return [2]uint32{st.Uid, st.Gid}
+	}
+	assert.Equal(t, [2]uint32{uid, gid}, owner(path), "owner and group kept")
+	assert.Equal(t, [2]uint32{uid, gid}, owner(path+".lock"), "the lock file is the user's too")
+
+	sub := filepath.Join(dir, "user")
+	require.NoError(t, os.Mkdir(sub, 0o700))
+	require.NoError(t, os.Chown(sub, uid, gid))
+	require.NoError(t, Edit(filepath.Join(sub, "known_hosts"), nil, func(f *File) error {
+		return f.Add([]string{"new.example"}, mustKey(t, k1), nil)
+	}))
+	assert.Equal(t, [2]uint32{uid, gid}, owner(filepath.Join(sub, "known_hosts")), "a new file is the directory owner's")
+}
+
+// TestSaveUnlockedAppend: ssh appends new hosts without any lock. An
+// append while the temporary file is written is found by the check after
+// it, and Save refuses (Edit starts over and keeps both); an append after
+// that last check, before the rename, is copied to the new file.
+func TestSaveUnlockedAppend(t *testing.T) {
+	appended := "appended.example " + k2 + "\n"
+	appendAt := func(path, stage string) {
+		saveHook = func(s string) {
+			if s != stage {
+				return
+			}
+			saveHook = nil
+			fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			require.NoError(t, err)
+			_, err = fh.WriteString(appended)
+			require.NoError(t, err)
+			require.NoError(t, fh.Close())
+		}
+	}
+	t.Cleanup(func() { saveHook = nil })
+	dir := t.TempDir()
+
+	path := filepath.Join(dir, "a")
+	require.NoError(t, os.WriteFile(path, []byte(baseFile), 0o644))
+	f, err := ParseFile(path)
+	require.NoError(t, err)
+	_, err = f.Remove("example.com", nil)
+	require.NoError(t, err)
+	appendAt(path, "written")
+	assert.ErrorIs(t, f.Save(nil), ErrChanged)
+	data, _ := os.ReadFile(path)
+	assert.Equal(t, baseFile+appended, string(data), "the file is left alone")
+	left, _ := filepath.Glob(filepath.Join(dir, ".a.tmp*"))
+	assert.Empty(t, left, "no temporary file left")
+
+	appendAt(path, "written")
+	require.NoError(t, Edit(path, nil, func(f *File) error {
+		return f.Add([]string{"edited.example"}, mustKey(t, k1), nil)
+	}))
+	data, _ = os.ReadFile(path)
+	assert.Equal(t, baseFile+appended+appended+"edited.example "+k1+"\n", string(data), "Edit started over")
+
+	path = filepath.Join(dir, "b")
+	require.NoError(t, os.WriteFile(path, []byte(baseFile), 0o644))
+	f, err = ParseFile(path)
+	require.NoError(t, err)
+	_, err = f.Remove("example.com", nil)
+	require.NoError(t, err)
+	want := string(f.Bytes()) + appended
+	appendAt(path, "checked")
+	require.NoError(t, f.Save(&SaveOptions{Backup: true}))
+	data, _ = os.ReadFile(path)
+	assert.Equal(t, want, string(data), "the append after the last check is carried over")
+	assert.Equal(t, want, string(f.Bytes()), "and is in the File")
+	old, _ := os.ReadFile(path + ".old")
+	assert.Equal(t, baseFile+appended, string(old))
+	// The File is what is on disk: the next save goes through.
+	require.NoError(t, f.Add([]string{"next.example"}, mustKey(t, k1), nil))
+	require.NoError(t, f.Save(nil))
 }
