@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/crypto/ssh"
 
@@ -114,9 +115,14 @@ func runSSHFP(e *env, args []string) int {
 		}
 		return runSSHFPCheck(e, fs.Arg(0), &o)
 	}
-	// -O hashalg= as ssh-keygen -r takes it (scan's -O is the same option).
+	// -O hashalg= as ssh-keygen -r takes it: scan's -O is the same
+	// option, but ssh-keygen, unlike ssh-keyscan, takes "hashalg" in any
+	// case.
 	var only fingerprint.Hash
 	for _, v := range opts {
+		if name, val, ok := strings.Cut(v, "="); ok && strings.EqualFold(name, "hashalg") {
+			v = "hashalg=" + val
+		}
 		h, err := parseScanOption(v)
 		if err != nil {
 			var oe *optionError
