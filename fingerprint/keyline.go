@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/hostkeys/hostkeys/internal/keyline"
 	"github.com/hostkeys/hostkeys/internal/sshkey"
 	"golang.org/x/crypto/ssh"
 )
@@ -38,8 +39,8 @@ type Marker string
 
 // Markers defined by OpenSSH.
 const (
-	CertAuthority Marker = "@cert-authority"
-	Revoked       Marker = "@revoked"
+	CertAuthority Marker = keyline.CertAuthority
+	Revoked       Marker = keyline.Revoked
 )
 
 // KeyLine is one public key found by [ReadKeys].
@@ -74,22 +75,25 @@ type KeyFile struct {
 }
 
 // MaxLineLength is the longest line ReadKeys accepts; longer lines are
-// reported as invalid and skipped. OpenSSH has no limit; 1 MiB holds any
-// real key, including 16384-bit RSA certificates.
-const MaxLineLength = 1 << 20
+// reported as invalid (without being held in memory) and skipped. OpenSSH
+// has no limit; 1 MiB holds any real key, including 16384-bit RSA
+// certificates.
+const MaxLineLength = keyline.MaxLineLength
 
 // ReadKeys reads every public key in a .pub file, an authorized_keys file
 // or a known_hosts file, recognising lines as ssh-keygen -l does: a bare
 // key, or a key after one field of host names or options (options may
-// contain quoted blanks). Blank lines and # comments are skipped; every
-// other line that holds no key is reported in [KeyFile.Invalid] with its
-// line number and the reason. The name is used in messages only. The error
-// is non-nil only if reading fails.
+// contain quoted blanks), after a known_hosts marker if there is one.
+// Blank lines and # comments are skipped; every other line that holds no
+// key is reported in [KeyFile.Invalid] with its line number and the reason,
+// which quotes at most a short part of the line. Lines longer than
+// [MaxLineLength] are reported too. The name is used in messages only. The
+// error is non-nil only if reading fails.
 func ReadKeys(r io.Reader, name string) (*KeyFile, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	kf := &KeyFile{}
 	for n := 1; ; n++ {
-		line, tooLong, err := readLine(br, MaxLineLength)
+		line, tooLong, err := keyline.ReadLine(br, MaxLineLength)
 		if err == io.EOF && line == nil {
 			return kf, nil
 		}
@@ -97,7 +101,7 @@ func ReadKeys(r io.Reader, name string) (*KeyFile, error) {
 			return kf, fmt.Errorf("fingerprint: %s:%d: %w", name, n, err)
 		}
 		if tooLong {
-			kf.Invalid = append(kf.Invalid, &LineError{name, n, fmt.Sprintf("line longer than %d bytes", MaxLineLength)})
+			kf.Invalid = append(kf.Invalid, &LineError{name, n, keyline.TooLong})
 			continue
 		}
 		kl, reason := parseKeyLine(string(line))
@@ -114,44 +118,13 @@ func ReadKeys(r io.Reader, name string) (*KeyFile, error) {
 	}
 }
 
-// readLine returns the next line without its newline. A line longer than
-// max is consumed and reported with tooLong set.
-func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > max+1 {
-			tooLong = true
-			line = line[:0]
-		} else {
-			line = append(line, chunk...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			if len(line) == 0 && !tooLong {
-				return nil, false, err
-			}
-			return trimNewline(line), tooLong, err
-		}
-		return trimNewline(line), tooLong, nil
-	}
-}
-
-func trimNewline(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	if b == nil {
-		b = []byte{}
-	}
-	return b
-}
-
 // ParseKeyLine reads one line of a key file as [ReadKeys] does. It returns
 // nil and no error for blank and comment lines, and a *LineError (with no
 // file name and line number) for a line that holds no key.
 func ParseKeyLine(line string) (*KeyLine, error) {
+	if len(line) > MaxLineLength {
+		return nil, &LineError{Reason: keyline.TooLong}
+	}
 	kl, reason := parseKeyLine(line)
 	if reason != "" {
 		return nil, &LineError{Reason: reason}
@@ -163,7 +136,7 @@ func ParseKeyLine(line string) (*KeyLine, error) {
 // lines, and a reason for lines that hold no key.
 func parseKeyLine(line string) (*KeyLine, string) {
 	line = strings.TrimSuffix(line, "\r")
-	s := strings.TrimLeft(line, " \t")
+	s := keyline.TrimBlanks(line)
 	if s == "" || s[0] == '#' {
 		return nil, ""
 	}
@@ -172,21 +145,20 @@ func parseKeyLine(line string) (*KeyLine, string) {
 	}
 	kl := &KeyLine{}
 	if s[0] == '@' {
-		tok, rest := splitField(s)
-		switch Marker(tok) {
-		case CertAuthority, Revoked:
-			kl.Marker = Marker(tok)
-		default:
-			return nil, fmt.Sprintf("unknown marker %q", tok)
-		}
-		s = rest
-		if s == "" {
+		m, rest, bad, ok := keyline.Marker(s)
+		switch {
+		case !ok && (bad == keyline.CertAuthority || bad == keyline.Revoked):
+			return nil, "marker without hosts and key"
+		case !ok:
+			return nil, "unknown marker " + keyline.Quote(bad, 32)
+		case rest == "":
 			return nil, "marker without hosts and key"
 		}
+		kl.Marker, s = Marker(m), rest
 	}
 	key, rest, err := ParseKeyText(s)
 	if err != nil || kl.Marker != "" {
-		prefix, after := splitOptions(s)
+		prefix, after := keyline.QuotedField(s)
 		if after == "" {
 			if err == nil {
 				return nil, "marker without hosts"
@@ -196,7 +168,7 @@ func parseKeyLine(line string) (*KeyLine, string) {
 		var err2 error
 		key, rest, err2 = ParseKeyText(after)
 		if err2 != nil {
-			if first, _ := splitField(s); err != nil && isKeyType(first) {
+			if first, _ := keyline.Field(s); err != nil && isKeyType(first) {
 				return nil, reasonOf(err)
 			}
 			return nil, reasonOf(err2)
@@ -204,14 +176,14 @@ func parseKeyLine(line string) (*KeyLine, string) {
 		kl.Prefix = prefix
 	}
 	kl.Key = key
-	kl.Comment = strings.TrimRight(rest, " \t")
+	kl.Comment = keyline.TrimTrailingBlanks(rest)
 	return kl, ""
 }
 
 func isKeyType(tok string) bool { return sshkey.KnownTextType(tok) }
 
 func reasonFor(s string, err error) string {
-	if tok, _ := splitField(s); isKeyType(tok) {
+	if tok, _ := keyline.Field(s); isKeyType(tok) {
 		return reasonOf(err)
 	}
 	return "no public key on the line"
@@ -225,31 +197,4 @@ func reasonOf(err error) string {
 		return ke.Reason
 	}
 	return err.Error()
-}
-
-// splitField splits off the first blank-separated field.
-func splitField(s string) (tok, rest string) {
-	i := strings.IndexAny(s, " \t")
-	if i < 0 {
-		return s, ""
-	}
-	return s[:i], strings.TrimLeft(s[i:], " \t")
-}
-
-// splitOptions splits off a field of host names or authorized_keys
-// options, in which blanks inside double quotes do not end the field and
-// \" does not end a quote.
-func splitOptions(s string) (field, rest string) {
-	quoted := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' && i+1 < len(s) && s[i+1] == '"':
-			i++
-		case c == '"':
-			quoted = !quoted
-		case !quoted && (c == ' ' || c == '\t'):
-			return s[:i], strings.TrimLeft(s[i:], " \t")
-		}
-	}
-	return s, ""
 }

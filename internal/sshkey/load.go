@@ -8,16 +8,13 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/hostkeys/hostkeys/internal/keyline"
 )
 
 // MaxKeyFileSize is the largest private key file read, OpenSSH's
 // MAX_KEY_FILE_SIZE (authfile.c).
 const MaxKeyFileSize = 1 << 20
-
-// MaxLineLength is the longest line of a key file read: longer lines are
-// skipped without being held in memory. OpenSSH has no limit; 1 MiB holds
-// any real key, including 16384-bit RSA certificates.
-const MaxLineLength = 1 << 20
 
 // Loaded is what LoadPublic found.
 type Loaded struct {
@@ -104,7 +101,7 @@ func TryLoadPublic(path string) (key *Key, comment string, err error) {
 	}
 	br := bufio.NewReaderSize(f, 64<<10)
 	for {
-		line, tooLong, err := ReadLine(br, MaxLineLength)
+		line, tooLong, err := keyline.ReadLine(br, keyline.MaxLineLength)
 		if line == nil && err != nil {
 			if err == io.EOF {
 				return nil, "", &LoadError{Path: path, Reason: "no public key found"}
@@ -120,7 +117,7 @@ func TryLoadPublic(path string) (key *Key, comment string, err error) {
 		case bytes.HasPrefix(line, []byte("-----BEGIN")) || string(line) == "SSH PRIVATE KEY FILE":
 			return nil, "", &LoadError{Path: path, Reason: "no public key found"}
 		default:
-			cp := strings.TrimLeft(string(line), " \t")
+			cp := keyline.TrimBlanks(string(line))
 			if k, rest, perr := ParseText(cp); cp != "" && perr == nil && k.Known {
 				if i := strings.IndexAny(rest, "\r\n"); i >= 0 {
 					rest = rest[:i]
@@ -131,34 +128,5 @@ func TryLoadPublic(path string) (key *Key, comment string, err error) {
 		if err != nil {
 			return nil, "", &LoadError{Path: path, Reason: "no public key found"}
 		}
-	}
-}
-
-// ReadLine returns the next line without its newline. A line longer than
-// max bytes is consumed without being kept and reported with tooLong set
-// (line is then empty, not nil). At the end of the input it returns nil
-// and io.EOF.
-func ReadLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > max+1 {
-			tooLong = true
-			line = line[:0]
-		} else {
-			line = append(line, chunk...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil && len(line) == 0 && !tooLong {
-			return nil, false, err
-		}
-		if n := len(line); n > 0 && line[n-1] == '\n' {
-			line = line[:n-1]
-		}
-		if line == nil {
-			line = []byte{}
-		}
-		return line, tooLong, err
 	}
 }

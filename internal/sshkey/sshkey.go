@@ -5,7 +5,6 @@
 package sshkey
 
 import (
-	"bytes"
 	"crypto/dsa" //lint:ignore SA1019 OpenSSH 9.x still accepts DSA keys and certificates signed by them; an auditor must read them.
 	"crypto/ecdh"
 	"crypto/sha1"
@@ -15,6 +14,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/hostkeys/hostkeys/internal/keyline"
 	"github.com/hostkeys/hostkeys/internal/wire"
 	"golang.org/x/crypto/ssh"
 )
@@ -173,10 +173,19 @@ func (e *Error) Error() string { return "fingerprint: " + e.Reason }
 func keyErr(t, format string, args ...any) error {
 	what := "invalid key blob: "
 	if t != "" {
+		if len(t) > maxQuoted {
+			t = t[:maxQuoted] + "..."
+		}
 		what = "invalid " + t + " key: "
 	}
 	return &Error{Type: t, Reason: what + fmt.Sprintf(format, args...)}
 }
+
+// maxQuoted is the most of a name from the input that a message shows.
+const maxQuoted = 64
+
+// quote quotes a name from the input for a message, clipped.
+func quote(s string) string { return keyline.Quote(s, maxQuoted) }
 
 // textErr reports a key text that holds no key.
 func textErr(t, format string, args ...any) error {
@@ -198,7 +207,7 @@ func parseBlob(blob []byte, allowCert bool) (*Key, error) {
 		case "ECDSA", "ECDSA-SK":
 			// sshkey_type_from_name knows the short name, but no curve
 			// follows from it: sshkey_from_blob fails.
-			return nil, keyErr(name, "the short name %q names no curve", name)
+			return nil, keyErr(name, "the short name %s names no curve", quote(name))
 		}
 		return parseForeign(name, blob)
 	}
@@ -273,7 +282,7 @@ func (p *Key) readPublic(r *wire.Reader, name string) error {
 		}
 		c := curveFor(p.Plain)
 		if curveName != c.name {
-			return keyErr(name, "curve %q does not match the key type", curveName)
+			return keyErr(name, "curve %s does not match the key type", quote(curveName))
 		}
 		pt, err := r.String()
 		if err != nil {
@@ -528,7 +537,7 @@ func parseForeign(name string, blob []byte) (*Key, error) {
 	}
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; c <= ' ' || c >= 0x7f {
-			return nil, keyErr("", "key type %q contains a byte that is not printable ASCII", name)
+			return nil, keyErr("", "key type %s contains a byte that is not printable ASCII", quote(name))
 		}
 	}
 	p := &Key{Type: name, Plain: name, Blob: blob, PlainBlob: blob}
@@ -597,48 +606,37 @@ func decodeBase64Blob(s string) ([]byte, error) {
 // ParseText reads "TYPE BASE64" and what follows as sshkey_read does; see
 // fingerprint.ParseKeyText.
 func ParseText(text string) (key *Key, rest string, err error) {
-	sp := strings.IndexAny(text, " \t")
-	if sp < 0 {
-		if text == "" {
-			return nil, "", textErr("", "empty line")
-		}
-		return nil, "", textErr("", "no key after the type name")
-	}
-	typ := text[:sp]
-	if typ == "" {
+	typ, b64, rest := keyline.Key(text)
+	switch {
+	case text == "":
+		return nil, "", textErr("", "empty line")
+	case typ == "":
 		return nil, "", textErr("", "line starts with a blank")
-	}
-	s := strings.TrimLeft(text[sp:], " \t")
-	if s == "" {
-		return nil, "", textErr(typ, "no key after the type name %q", typ)
-	}
-	end := strings.IndexAny(s, " \t")
-	if end < 0 {
-		end = len(s)
+	case b64 == "":
+		return nil, "", textErr(typ, "no key after the type name %s", quote(typ))
 	}
 	tplain, tcert, tknown := textType(typ)
-	blob, err := decodeBase64Blob(s[:end])
+	blob, err := decodeBase64Blob(b64)
 	if err != nil {
 		if !tknown {
-			return nil, "", textErr(typ, "unknown key type %q", typ)
+			return nil, "", textErr(typ, "unknown key type %s", quote(typ))
 		}
 		return nil, "", textErr(typ, "%s key: %v", typ, err)
 	}
-	rest = strings.TrimLeft(s[end:], " \t")
 
 	p, err := parseBlob(blob, true)
 	if err != nil {
 		if !tknown {
-			return nil, "", textErr(typ, "unknown key type %q", typ)
+			return nil, "", textErr(typ, "unknown key type %s", quote(typ))
 		}
 		return nil, "", err
 	}
 	if tknown {
 		if !p.Known || tplain != p.Plain || tcert != p.Cert {
-			return nil, "", textErr(typ, "key type mismatch: the line says %q, the key is %q", typ, blobType(blob))
+			return nil, "", textErr(typ, "key type mismatch: the line says %s, the key is %s", quote(typ), quote(blobType(blob)))
 		}
 	} else if blobType(blob) != typ || p.Known {
-		return nil, "", textErr(typ, "unknown key type %q", typ)
+		return nil, "", textErr(typ, "unknown key type %s", quote(typ))
 	}
 	return p, rest, nil
 }
@@ -647,21 +645,15 @@ func ParseText(text string) (key *Key, rest string, err error) {
 // (what follows the blob is ignored), without copying it: the hot path of
 // listing large files.
 func ParseTextBytes(text []byte) (*Key, error) {
-	sp := indexBlank(text)
-	i := sp
-	for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
-		i++
-	}
-	end := i + indexBlank(text[i:])
-	if sp == 0 || i == end {
+	typ, b64, _ := keyline.Key(text)
+	if len(typ) == 0 || len(b64) == 0 {
 		return nil, errors.New("not a key")
 	}
-	typ := text[:sp]
 	tplain, tcert, tknown := textType(string(typ))
 	if !tknown {
 		return nil, errors.New("not a key type OpenSSH knows")
 	}
-	blob, err := decodeBase64Bytes(text[i:end])
+	blob, err := decodeBase64Bytes(b64)
 	if err != nil {
 		return nil, err
 	}
@@ -684,18 +676,6 @@ func decodeBase64Bytes(src []byte) ([]byte, error) {
 	// White space inside (other than CR and LF, which the decoder skips
 	// as OpenSSH does), or not base64: the careful path decides.
 	return decodeBase64Blob(string(src))
-}
-
-// indexBlank returns the index of the first space or tab in b, or len(b).
-func indexBlank(b []byte) int {
-	i := bytes.IndexByte(b, ' ')
-	if i < 0 {
-		i = len(b)
-	}
-	if j := bytes.IndexByte(b[:i], '\t'); j >= 0 {
-		i = j
-	}
-	return i
 }
 
 // KnownTextType reports whether OpenSSH 9.x reads a text key that starts

@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/keyline"
 	"github.com/hostkeys/hostkeys/internal/sshkey"
 )
 
@@ -66,6 +67,11 @@ type ListResult struct {
 // List writes what `ssh-keygen -l -f name` prints on stdout for the file
 // read from r. name is "-" for standard input. The caller prints
 // ssh-keygen's "is not a public key file" error when no key was listed.
+//
+// Lines longer than keyline.MaxLineLength (1 MiB) are not held in memory:
+// they are reported in ListResult.Skipped, where ssh-keygen would read
+// them. The reasons in Skipped are those fingerprint.ReadKeys gives for
+// the same lines, and quote at most a short part of a line.
 func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, error) {
 	h := opt.Hash
 	if h == 0 {
@@ -97,6 +103,14 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 			return res, err
 		}
+		if raw == nil {
+			// Longer than keyline.MaxLineLength: not read. Whatever
+			// ssh-keygen made of it, a later bare key's comment may be
+			// stale.
+			res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: keyline.TooLong})
+			pointerSet = true
+			continue
+		}
 		// raw, a NUL as getline writes it, and one more so that scans
 		// stop inside the buffer.
 		buf = append(append(buf[:0], raw...), 0, 0)
@@ -115,9 +129,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		}
 		memo := src.memo()
 		cp := 0
-		for buf[cp] == ' ' || buf[cp] == '\t' {
-			cp++
-		}
+		cp += len(buf) - cp - len(keyline.TrimBlanks(buf[cp:]))
 		if buf[cp] == '#' || buf[cp] == 0 {
 			continue
 		}
@@ -130,14 +142,8 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			i, ep := strtolInt(buf, cp)
 			if i == 0 || (buf[ep] != ' ' && buf[ep] != '\t') {
 				start := cp
-				quoted := false
-				for ; buf[cp] != 0 && (quoted || (buf[cp] != ' ' && buf[cp] != '\t')); cp++ {
-					if buf[cp] == '\\' && buf[cp+1] == '"' {
-						cp++
-					} else if buf[cp] == '"' {
-						quoted = !quoted
-					}
-				}
+				// The host field or options, quotes hiding blanks.
+				cp += keyline.QuotedFieldEnd(cstr(buf, cp))
 				pointerSet = true
 				if buf[cp] == 0 {
 					res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: why()})
@@ -154,9 +160,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 		}
 		cp = next
-		for buf[cp] == ' ' || buf[cp] == '\t' {
-			cp++
-		}
+		cp += len(buf) - cp - len(keyline.TrimBlanks(buf[cp:]))
 		if buf[cp] != 0 && buf[cp] != '#' {
 			comment = cstr(buf, cp)
 			pointerSet = true
@@ -182,16 +186,9 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 }
 
 // explain says why ssh-keygen -l passed over a line, using the library's
-// reading of it.
+// reading of it: where fingerprint.ReadKeys rejects the line too, the
+// reason is the same.
 func explain(raw []byte) string {
-	// Marker lines are the common case in known_hosts files; ssh-keygen
-	// skips them whatever their key, so there is no need to parse it.
-	trimmed := bytes.TrimLeft(raw, " \t")
-	for _, m := range []fingerprint.Marker{fingerprint.CertAuthority, fingerprint.Revoked} {
-		if bytes.HasPrefix(trimmed, []byte(m)) && len(trimmed) > len(m) && isBlank(trimmed[len(m)]) {
-			return "ssh-keygen -l does not list " + string(m) + " lines"
-		}
-	}
 	line := string(bytes.TrimSuffix(raw, []byte("\n")))
 	kl, err := fingerprint.ParseKeyLine(line)
 	var le *fingerprint.LineError
@@ -203,7 +200,7 @@ func explain(raw []byte) string {
 	case kl != nil && kl.Marker != "":
 		return "ssh-keygen -l does not list " + string(kl.Marker) + " lines"
 	case kl != nil && !fingerprint.OpenSSHKnows(kl.Key):
-		return fmt.Sprintf("key type %q is not supported by OpenSSH", kl.Key.Type())
+		return fmt.Sprintf("key type %s is not supported by OpenSSH", keyline.Quote(kl.Key.Type(), 64))
 	}
 	return "ssh-keygen -l does not read a key from this line"
 }
@@ -282,9 +279,7 @@ func (kc *keyCache) tryReadKey(buf []byte, cp int, m *lineMemo) (*cachedKey, int
 	if ck.key == nil {
 		return nil, 0
 	}
-	for end < len(text) && (text[end] == ' ' || text[end] == '\t') {
-		end++
-	}
+	end += len(text) - end - len(keyline.TrimBlanks(text[end:]))
 	return ck, cp + end
 }
 
@@ -305,9 +300,7 @@ func (kc *keyCache) prefetch(lines [][]byte, memos []lineMemo) []lineMemo {
 			return
 		}
 		next := len(t)
-		for pos+next < len(line) && isBlank(line[pos+next]) {
-			next++
-		}
+		next += len(line) - pos - next - len(keyline.TrimBlanks(line[pos+next:]))
 		at.next = next
 		if kc.useFileCache() {
 			kc.lookups++
@@ -333,25 +326,20 @@ func (kc *keyCache) prefetch(lines [][]byte, memos []lineMemo) []lineMemo {
 	for _, l := range lines {
 		memos = append(memos, lineMemo{})
 		m := &memos[len(memos)-1]
-		p := 0
-		for p < len(l) && isBlank(l[p]) {
-			p++
-		}
+		p := len(l) - len(keyline.TrimBlanks(l))
 		look(l, p, &m.at[0])
 		// After the first field: the blank that ends it is overwritten
 		// with a NUL and the search starts on the next byte. Quotes may
 		// hide blanks, as in ssh-keygen's loop.
-		quoted := false
-		for i := p; i < len(l) && !isEnd(l[i]); i++ {
-			c := l[i]
-			if c == '\\' && i+1 < len(l) && l[i+1] == '"' {
-				i++
-			} else if c == '"' {
-				quoted = !quoted
-			} else if !quoted && isBlank(c) {
-				look(l, i+1, &m.at[1])
+		field := l[p:]
+		for i, c := range field {
+			if isEnd(c) {
+				field = field[:i]
 				break
 			}
+		}
+		if i := keyline.QuotedFieldEnd(field); i < len(field) {
+			look(l, p+i+1, &m.at[1])
 		}
 	}
 	if len(todo) == 0 {
@@ -406,32 +394,20 @@ func (kc *keyCache) useFileCache() bool {
 // keyToken returns the "TYPE BASE64" prefix of text if its first word is a
 // key type name OpenSSH knows, else nil.
 func keyToken(text []byte) []byte {
-	sp := 0
-	for sp < len(text) && !isBlank(text[sp]) && !isEnd(text[sp]) {
-		sp++
-	}
-	if sp == 0 || sp == len(text) || isEnd(text[sp]) || !sshkey.KnownTextTypeBytes(text[:sp]) {
-		return nil
-	}
-	i := sp
-	for i < len(text) && isBlank(text[i]) {
-		i++
-	}
-	if i == len(text) || isEnd(text[i]) {
-		return nil
-	}
-	// The blob: up to a blank or the end of the line (SIMD scans; blobs
-	// are long).
+	// ssh-keygen's line ends at the newline or a NUL.
 	end := len(text)
-	for _, c := range [...]byte{' ', '\t', 0, '\n'} {
-		if j := bytes.IndexByte(text[i:end], c); j >= 0 {
-			end = i + j
+	for _, c := range [...]byte{0, '\n'} {
+		if j := bytes.IndexByte(text[:end], c); j >= 0 {
+			end = j
 		}
 	}
-	return text[:end]
+	typ, b64, _ := keyline.Key(text[:end])
+	if len(b64) == 0 || len(typ) == 0 || !sshkey.KnownTextTypeBytes(typ) {
+		return nil
+	}
+	// The type, the blanks and the blob, as they stand in text.
+	return text[:len(typ)+(end-len(typ)-len(keyline.TrimBlanks(text[len(typ):end])))+len(b64)]
 }
-
-func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
 // isEnd is true for the bytes that end a line for ssh-keygen: the NUL
 // getline's caller writes over the newline, and a NUL in the input.
@@ -669,12 +645,15 @@ func (s *lineSource) next() ([]byte, error) {
 func readChunk(br *bufio.Reader, c *chunk) {
 	arena := c.arena[:0]
 	c.lines, c.err = c.lines[:0], nil
-	var ends []int
+	var ends []int // -1 for a line too long to keep
 	for len(ends) < chunkLines && len(arena) < chunkBytes {
 		n := len(arena)
 		var err error
-		arena, err = readRawLine(br, arena)
-		if len(arena) > n {
+		var long bool
+		arena, long, err = readRawLine(br, arena, keyline.MaxLineLength)
+		if long {
+			ends = append(ends, -1)
+		} else if len(arena) > n {
 			ends = append(ends, len(arena))
 		}
 		if err != nil {
@@ -684,6 +663,10 @@ func readChunk(br *bufio.Reader, c *chunk) {
 	}
 	start := 0
 	for _, end := range ends {
+		if end < 0 {
+			c.lines = append(c.lines, nil)
+			continue
+		}
 		c.lines = append(c.lines, arena[start:end:end])
 		start = end
 	}
@@ -691,15 +674,23 @@ func readChunk(br *bufio.Reader, c *chunk) {
 }
 
 // readRawLine appends the next line, including its newline, to line, as
-// getline reads it.
-func readRawLine(br *bufio.Reader, line []byte) ([]byte, error) {
+// getline reads it. A line of more than max bytes (its newline aside) is
+// read to its end but not appended, and reported with long set.
+func readRawLine(br *bufio.Reader, line []byte, max int) (_ []byte, long bool, err error) {
+	start := len(line)
 	for {
 		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
+		if !long && len(line)-start+len(chunk) > max+1 {
+			long = true
+			line = line[:start]
+		}
+		if !long {
+			line = append(line, chunk...)
+		}
 		if err == bufio.ErrBufferFull {
 			continue
 		}
-		return line, err
+		return line, long, err
 	}
 }
 
