@@ -413,18 +413,19 @@ func (p *Pins) classify(pl *PinLine, section int, readFile func(string) ([]byte,
 		p.include(pl, section, rest, readFile)
 		return
 	}
-	if section != 0 {
+	// In a section, a line with the shape of a known_hosts line is one
+	// (its second field, after any marker, is a key type, which neither
+	// a fingerprint nor a bare key has); anything else is a pin.
+	if section != 0 && !looksLikeKnownHosts(s) {
 		pin, err := p.sectionPin(s, section)
-		if err == nil {
-			pl.Kind = PinKey
-			pin.File, pin.Line = p.Name, pl.Num
-			pl.Pins = []*Pin{pin}
-			return
-		}
-		if !looksLikeKnownHosts(s) {
+		if err != nil {
 			p.invalid(pl, err.Error())
 			return
 		}
+		pl.Kind = PinKey
+		pin.File, pin.Line = p.Name, pl.Num
+		pl.Pins = []*Pin{pin}
+		return
 	}
 	// Anything else is a known_hosts line, checked by knownhosts.Parse.
 	pl.Kind = PinKnownHosts

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 
 	"github.com/hostkeys/hostkeys"
@@ -222,6 +223,11 @@ func runVerify(e *env, args []string) int {
 		s.Dial = chain.DialContext
 	}
 
+	// As for hostkeys scan: the work waits on the network, and one P saves
+	// cross-thread wake-ups. GOMAXPROCS in the environment still wins.
+	if e.getenv("GOMAXPROCS") == "" {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	}
 	rep, err := hostkeys.Verify(ctx, targets, hostkeys.VerifyOptions{Policy: policy, Scanner: s})
 	if err != nil {
 		e.errorf("verify: %v", err)

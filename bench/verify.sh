@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# bench/verify.sh: hostkeys verify against hostkeys scan, in the same run,
+# against the same loopback sshd.
+#
+# It starts an OpenSSH sshd on 127.0.0.1 (a free port, scratch directory,
+# ECDSA-256 and Ed25519 host keys, "MaxStartups 1000:30:1000"), writes a pin
+# list approving its Ed25519 key, then runs N targets (default 200) through
+# "hostkeys scan" and "hostkeys verify --pins" ROUNDS times each (default 3),
+# alternating, and prints the client CPU (user+sys) per key of each run and
+# the ratio of the best verify to the best scan. The bar: verify costs no
+# more client CPU per key than scan + 10%.
+#
+# usage: bench/verify.sh [N] [ROUNDS]   (needs sshd, ssh-keygen, go, python3, bc)
+set -euo pipefail
+
+N=${1:-200}
+ROUNDS=${2:-3}
+here=$(cd "$(dirname "$0")/.." && pwd)
+lab=$(mktemp -d "${TMPDIR:-/tmp}/verify-bench.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$lab"
+}
+trap cleanup EXIT
+
+sshd=$(command -v sshd || echo /usr/sbin/sshd)
+for p in "$sshd" ssh-keygen go python3 bc; do
+	command -v "$p" >/dev/null || { echo "bench: $p not found" >&2; exit 2; }
+done
+if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p /run/sshd; fi
+for t in ecdsa ed25519; do ssh-keygen -q -N "" -C "" -t "$t" -f "$lab/host_$t"; done
+(cd "$here" && go build -o "$lab/hostkeys" ./cmd/hostkeys)
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$lab/sshd.conf" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $lab/host_ecdsa
+HostKey $lab/host_ed25519
+PidFile $lab/sshd.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile none
+StrictModes no
+MaxStartups 1000:30:1000
+CONF
+"$sshd" -D -e -f "$lab/sshd.conf" 2>"$lab/sshd.log" &
+pids+=($!)
+for _ in $(seq 100); do
+	if "$lab/hostkeys" scan -q -T 1 -p "$port" -t ed25519 127.0.0.1 >/dev/null 2>&1; then break; fi
+	sleep 0.05
+done
+
+for i in $(seq "$N"); do echo 127.0.0.1; done >"$lab/hosts"
+printf 'Host [127.0.0.1]:%s\n%s\n' "$port" "$(ssh-keygen -lf "$lab/host_ed25519.pub" | awk '{print $2}')" >"$lab/pins"
+
+TIMEFORMAT='%R %U %S'
+# measure LABEL CMD...: prints wall, CPU and keys; sets $cpu_per_key.
+measure() {
+	local label=$1; shift
+	local t wall user sys keys cpu
+	t=$( { time "$@" >"$lab/out" 2>"$lab/err"; } 2>&1 ) || true
+	read -r wall user sys <<<"$t"
+	keys=$(grep -c . "$lab/out" || true)
+	cpu=$(echo "$user + $sys" | bc -l)
+	cpu_per_key=$(echo "$cpu / ($keys + ($keys == 0))" | bc -l)
+	printf '%-28s %6.2f s wall %6.2f s cpu %4d keys %6.2f ms cpu/key\n' "$label" "$wall" "$cpu" "$keys" "$(echo "$cpu_per_key * 1000" | bc -l)"
+}
+
+echo "# $N targets, one loopback sshd ($("$sshd" -V 2>&1 | head -1)), $(nproc) CPUs, $(date -u +%FT%TZ)"
+best_scan=999 best_verify=999
+for r in $(seq "$ROUNDS"); do
+	measure "scan   (round $r)" "$lab/hostkeys" scan -q -p "$port" -t ed25519 -f "$lab/hosts"
+	if (( $(echo "$cpu_per_key < $best_scan" | bc -l) )); then best_scan=$cpu_per_key; fi
+	measure "verify (round $r)" "$lab/hostkeys" verify --pins "$lab/pins" -p "$port" -t ed25519 -f "$lab/hosts"
+	if (( $(echo "$cpu_per_key < $best_verify" | bc -l) )); then best_verify=$cpu_per_key; fi
+done
+printf 'best cpu/key: scan %.3f ms, verify %.3f ms: verify/scan = %.3f (bar: 1.10)\n' \
+	"$(echo "$best_scan * 1000" | bc -l)" "$(echo "$best_verify * 1000" | bc -l)" "$(echo "$best_verify / $best_scan" | bc -l)"
