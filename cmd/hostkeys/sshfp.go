@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/sshfprr"
 	"github.com/hostkeys/hostkeys/sshfp"
 )
 
@@ -173,7 +174,7 @@ func runSSHFP(e *env, args []string) int {
 				continue
 			}
 			for _, r := range recs {
-				if only != 0 && r.Type != sshfpType(only) {
+				if only != 0 && uint8(r.Type) != sshfprr.Type(only) {
 					continue
 				}
 				if *generic {
@@ -190,12 +191,4 @@ func runSSHFP(e *env, args []string) int {
 		return exitUsage
 	}
 	return exitOK
-}
-
-// sshfpType is the SSHFP fingerprint type of a digest -O hashalg= names.
-func sshfpType(h fingerprint.Hash) sshfp.FingerprintType {
-	if h == fingerprint.SHA1 {
-		return sshfp.SHA1
-	}
-	return sshfp.SHA256
 }
