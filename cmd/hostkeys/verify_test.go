@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -80,4 +81,79 @@ func records1(t *testing.T, owner string, keys ...ssh.PublicKey) []string {
 		}
 	}
 	return out
+}
+
+// TestCIRecipes runs the "hostkeys verify" commands of the README's CI
+// recipes against a local sshd: git.example.com is pinned on the server's
+// port, the target gets the server's address ("addrlist namelist"), and ~
+// is a scratch home. The file written must be found by ssh-keygen -F; a
+// server with another key must fail the step and leave the file alone.
+func TestCIRecipes(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ci, ok := strings.Cut(string(readme), "\n### In CI\n")
+	if !ok {
+		t.Fatal("README has no \"### In CI\" section")
+	}
+	ci, _, _ = strings.Cut(ci, "\n## ")
+	var commands [][]string
+	for _, line := range strings.Split(ci, "\n") {
+		_, cmd, ok := strings.Cut(line, "hostkeys verify ")
+		if ok {
+			commands = append(commands, strings.Fields(cmd))
+		}
+	}
+	if len(commands) != 2 {
+		t.Fatalf("want the GitHub Actions and GitLab CI commands, found %d", len(commands))
+	}
+	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
+	srv := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519", "ecdsa"}})
+	other := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
+	name := fmt.Sprintf("[git.example.com]:%d", srv.Port)
+	for i, args := range commands {
+		home := t.TempDir()
+		if err := os.MkdirAll(home+"/.ssh", 0o700); err != nil {
+			t.Fatal(err)
+		}
+		expand := func(server string) []string {
+			var out []string
+			for _, a := range args {
+				switch {
+				case a == "git.example.com":
+					a = server + " git.example.com"
+				case strings.HasPrefix(a, "~/"):
+					a = home + a[1:]
+				case a == ".ssh-pins":
+					a = home + "/.ssh-pins"
+				}
+				out = append(out, a)
+			}
+			return out
+		}
+		pins := fmt.Sprintf("Host %s\n%s (ED25519)\n", name, fingerprint.Of(srv.Keys[0], fingerprint.SHA256))
+		if err := os.WriteFile(home+"/.ssh-pins", []byte(pins), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr strings.Builder
+		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+		if code := run(e, append([]string{"verify"}, expand(srv.Addr)...)); code != 0 {
+			t.Fatalf("recipe %d: exit %d\n%s", i, code, stderr.String())
+		}
+		kh := home + "/.ssh/known_hosts"
+		out, err := exec.Command(keygen, "-F", name, "-f", kh).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "ssh-ed25519 ") {
+			t.Fatalf("recipe %d: ssh-keygen -F %s: %v\n%s", i, name, err, out)
+		}
+		before, _ := os.ReadFile(kh)
+		stderr.Reset()
+		if code := run(e, append([]string{"verify"}, expand(other.Addr)...)); code != 1 {
+			t.Fatalf("recipe %d against another key: exit %d, want 1\n%s", i, code, stderr.String())
+		}
+		after, _ := os.ReadFile(kh)
+		if string(before) != string(after) {
+			t.Errorf("recipe %d: known_hosts changed by a failed step", i)
+		}
+	}
 }
