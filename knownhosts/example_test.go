@@ -87,3 +87,20 @@ func ExampleDB_Explain() {
 	// host key changed: it offered ED25519 key SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw, but known_hosts:3 holds another key for www.example.org; someone may be intercepting the connection
 	// if the host's key was replaced on purpose (check SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw with its administrator), remove the old key with: ssh-keygen -f known_hosts -R 'www.example.org'
 }
+
+// Recording a host under the name a HostKeyCallback receives: Add writes
+// it as ssh does.
+func ExampleFile_Add() {
+	f, _ := knownhosts.Parse(strings.NewReader(""), "known_hosts")
+	key, _, _ := fingerprint.ParseKeyText("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx")
+	fmt.Println(f.Add([]string{"Git.Example.net:2222", "192.0.2.10:2222"}, key, nil))
+	fmt.Println(f.Add([]string{"[2001:db8::1]:22"}, key, nil))
+	fmt.Println(f.Add([]string{"git.example.net:ssh"}, key, nil))
+	fmt.Print(string(f.Bytes()))
+	// Output:
+	// <nil>
+	// <nil>
+	// knownhosts: cannot add host name "git.example.net:ssh": invalid port "ssh"
+	// [git.example.net]:2222,[192.0.2.10]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx
+	// 2001:db8::1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx
+}
