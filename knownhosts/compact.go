@@ -228,7 +228,11 @@ func (db *DB) load(name string) error {
 	defer fh.Close()
 	fi := uint32(len(db.names))
 	db.names = append(db.names, name)
-	if st, err := fh.Stat(); err == nil && len(db.index) == 0 && st.Size() > 1<<20 {
+	st, err := fh.Stat()
+	if err == nil && st.Size() > MaxFileSize {
+		return errTooLarge
+	}
+	if err == nil && len(db.index) == 0 && st.Size() > 1<<20 {
 		// About one plain name per 170 bytes in large files: sizing the
 		// index once saves rehashing it as it grows.
 		db.index = make(map[string]int32, st.Size()/170)
@@ -271,11 +275,13 @@ func (db *DB) load(name string) error {
 	// The reader cuts the file at line ends and hands chunks out; this
 	// goroutine takes the results back in order.
 	var readErr error
+	tooBig := false
 	go func() {
 		defer close(order)
 		defer close(jobs)
 		br := bufio.NewReaderSize(fh, 64<<10)
 		line := 1
+		var total int64
 		for {
 			buf := getBuf()
 			n, err := io.ReadFull(br, buf[:loadChunkSize])
@@ -301,6 +307,11 @@ func (db *DB) load(name string) error {
 			if len(buf) == 0 {
 				return
 			}
+			// The file may have grown since it was looked at.
+			if total += int64(len(buf)); total > MaxFileSize {
+				tooBig = true
+				return
+			}
 			out := make(chan *chunkResult, 1)
 			order <- out
 			jobs <- job{buf, line, out}
@@ -311,6 +322,9 @@ func (db *DB) load(name string) error {
 		db.push(<-out)
 	}
 	wg.Wait()
+	if tooBig {
+		return errTooLarge
+	}
 	if readErr != nil {
 		return fmt.Errorf("knownhosts: %s: %w", name, readErr)
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/keyline"
 	"github.com/hostkeys/hostkeys/internal/sshkey"
 )
 
@@ -210,16 +211,38 @@ type File struct {
 	read *fileState // what the file was when read, for Save
 }
 
-// Parse reads a known_hosts file. Lines of any length are accepted; a bad
-// line is kept as an InvalidLine with the reason and never stops parsing.
-// The name is used in messages and Entry.File. The error is non-nil only
-// if reading fails.
+// Limits on what the readers of this package take: a file larger than
+// MaxFileSize is refused with a [LineError] for the whole file (Line 0),
+// and a line longer than MaxLineLength is an InvalidLine whose reason
+// gives its length, never its text. OpenSSH has no such limits; real
+// lines are a few kilobytes at most (a certificate with many principals),
+// and 256 MiB is about a million lines.
+const (
+	MaxLineLength = keyline.MaxLineLength
+	MaxFileSize   = 256 << 20
+)
+
+// Parse reads a known_hosts file. A bad line is kept as an InvalidLine
+// with the reason and never stops parsing. The name is used in messages
+// and Entry.File. The error is non-nil if reading fails or the input is
+// larger than MaxFileSize.
 func Parse(r io.Reader, name string) (*File, error) {
 	var b strings.Builder
-	if _, err := io.Copy(&b, r); err != nil {
+	if _, err := io.Copy(&b, io.LimitReader(r, MaxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("knownhosts: %s: %w", name, err)
 	}
+	if b.Len() > MaxFileSize {
+		return nil, tooLarge(name)
+	}
 	return parseData(b.String(), name), nil
+}
+
+// errTooLarge is why a file is refused (Open's loader returns it bare,
+// for a *FileError to name the file).
+var errTooLarge = fmt.Errorf("file is larger than the limit of %d bytes", MaxFileSize)
+
+func tooLarge(name string) error {
+	return &LineError{File: name, Reason: errTooLarge.Error()}
 }
 
 // ParseFile reads and parses the named file.
@@ -338,6 +361,9 @@ func parseLine(text string, e *Entry) (LineKind, string) {
 // parseLineInto is parseLine, with the hashed name parsed into scratch
 // when it is not nil (for callers that copy what they need).
 func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string) {
+	if len(text) > MaxLineLength {
+		return InvalidLine, fmt.Sprintf("line of %d bytes is longer than the limit of %d bytes", len(text), MaxLineLength)
+	}
 	// OpenSSH handles lines as C strings: a NUL ends them.
 	if i := strings.IndexByte(text, 0); i >= 0 {
 		text = text[:i]
@@ -353,7 +379,7 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 	if !ok {
 		tok, _, _ := strings.Cut(s, " ")
 		tok, _, _ = strings.Cut(tok, "\t")
-		return InvalidLine, fmt.Sprintf("invalid marker %q", tok)
+		return InvalidLine, fmt.Sprintf("invalid marker %s", keyline.Quote(tok, maxQuoted))
 	}
 	end := indexBlank(s)
 	if end <= 0 {
@@ -369,11 +395,11 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 	}
 	l := indexBlank(rest)
 	if l < 0 {
-		return InvalidLine, fmt.Sprintf("no key after the key type %q", rest)
+		return InvalidLine, fmt.Sprintf("no key after the key type %s", keyline.Quote(rest, maxQuoted))
 	}
 	typ := rest[:l]
 	if l <= 1 || l >= 128 {
-		return InvalidLine, fmt.Sprintf("invalid key type %q", typ)
+		return InvalidLine, fmt.Sprintf("invalid key type %s", keyline.Quote(typ, maxQuoted))
 	}
 	if !sshkey.KnownTypeName(typ) {
 		if l < 8 && strings.Trim(typ, "0123456789") == "" {
@@ -506,14 +532,23 @@ func readWithState(name string) (string, *fileState, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("knownhosts: %w", err)
 	}
+	if fi.Size() > MaxFileSize {
+		return "", nil, tooLarge(name)
+	}
 	var b strings.Builder
 	b.Grow(int(fi.Size()))
-	if _, err := io.Copy(&b, fh); err != nil {
+	if _, err := io.Copy(&b, io.LimitReader(fh, MaxFileSize+1)); err != nil {
 		return "", nil, fmt.Errorf("knownhosts: %s: %w", name, err)
+	}
+	if b.Len() > MaxFileSize {
+		return "", nil, tooLarge(name)
 	}
 	data := b.String()
 	return data, newFileState(fi, data), nil
 }
+
+// maxQuoted is how much of a field a message quotes.
+const maxQuoted = 64
 
 // indexBlank is strings.IndexAny(s, " \t"), without building a set.
 func indexBlank(s string) int {
