@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
-	"github.com/hostkeys/hostkeys/internal/sshkeygen"
+	"github.com/hostkeys/hostkeys/internal/mprintf"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/knownhosts/internal/khgen"
 )
@@ -165,7 +165,7 @@ func diffOneFile(t *testing.T, keygen, path, content string, queries []string) i
 						sep = " "
 					}
 					fmt.Fprintf(&out, "# Host %s found: line %d %s\n", q, e.Line, tag)
-					out.WriteString((&sshkeygen.Escaper{}).Escape(fmt.Sprintf("%s %s %s%s%s\n", q, fingerprint.TypeLabel(k), fingerprint.Of(k, fingerprint.SHA256), sep, e.Comment())))
+					out.WriteString((&mprintf.Escaper{}).Escape(fmt.Sprintf("%s %s %s%s%s\n", q, fingerprint.TypeLabel(k), fingerprint.Of(k, fingerprint.SHA256), sep, e.Comment())))
 				}
 			}
 			if assert.Equal(t, want, got, "ssh-keygen -lF %q -f %s", q, path) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
-	"github.com/hostkeys/hostkeys/internal/sshkeygen"
+	"github.com/hostkeys/hostkeys/internal/mprintf"
 	"github.com/hostkeys/hostkeys/knownhosts"
 )
 
@@ -249,7 +249,7 @@ func runFind(e *env, args []string) int {
 		}
 		return exitOK
 	}
-	esc := sshkeygen.LocaleEscaper(e.getenv)
+	esc := mprintf.LocaleEscaper(e.getenv)
 	found := false
 	for _, en := range entries {
 		key, err := en.Key()

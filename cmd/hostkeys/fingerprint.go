@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/mprintf"
 	"github.com/hostkeys/hostkeys/internal/sshkeygen"
 )
 
@@ -67,7 +68,7 @@ func runFingerprint(e *env, args []string) int {
 	if *asJSON {
 		return fingerprintJSON(e, files)
 	}
-	esc := sshkeygen.LocaleEscaper(e.getenv)
+	esc := mprintf.LocaleEscaper(e.getenv)
 	// Warnings about skipped lines can number thousands: buffer them.
 	stderr := bufio.NewWriterSize(e.stderr, 64<<10)
 	defer stderr.Flush()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/internal/keygentest"
+	"github.com/hostkeys/hostkeys/internal/mprintf"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -87,7 +88,7 @@ func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 	defer f.Close()
 	var got bytes.Buffer
 	var keys []Listed
-	res, err := List(&got, f, path, ListOptions{Hash: lc.hash, Visual: lc.visual, Escaper: &Escaper{UTF8: lc.utf8},
+	res, err := List(&got, f, path, ListOptions{Hash: lc.hash, Visual: lc.visual, Escaper: &mprintf.Escaper{UTF8: lc.utf8},
 		OnKey: func(k Listed) { keys = append(keys, k) }})
 	require.NoError(t, err)
 	require.Len(t, keys, res.Count)

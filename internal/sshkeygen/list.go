@@ -27,6 +27,7 @@ import (
 
 	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/internal/keyline"
+	"github.com/hostkeys/hostkeys/internal/mprintf"
 	"github.com/hostkeys/hostkeys/internal/sshkey"
 )
 
@@ -34,7 +35,7 @@ import (
 type ListOptions struct {
 	Hash    fingerprint.Hash // -E; zero means SHA256
 	Visual  bool             // -v: print the randomart after each key
-	Escaper *Escaper         // how comments are escaped; nil means the C locale
+	Escaper *mprintf.Escaper // how comments are escaped; nil means the C locale
 	// OnKey, if set, is called with each key as it is listed (its output
 	// may still be in List's buffer). List keeps only their number
 	// (ListResult.Count), so that memory does not grow with the number of
@@ -79,7 +80,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 	}
 	esc := opt.Escaper
 	if esc == nil {
-		esc = &Escaper{}
+		esc = &mprintf.Escaper{}
 	}
 	path := name
 	if name == "-" {
@@ -168,7 +169,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		d := key.describe(h, opt.Visual)
 		bw.WriteString(d.head)
 		if comment != nil {
-			esc.escapeTo(bw, comment)
+			esc.WriteTo(bw, comment)
 		} else {
 			// Printable ASCII: mprintf leaves it as it is.
 			bw.WriteString("no comment")

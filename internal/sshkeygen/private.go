@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/mprintf"
 	"github.com/hostkeys/hostkeys/internal/sshkey"
 )
 
@@ -63,7 +64,7 @@ func ListPrivate(w io.Writer, path string, opt ListOptions) (warnings []string, 
 	d := (&cachedKey{key: key}).describe(h, opt.Visual)
 	esc := opt.Escaper
 	if esc == nil {
-		esc = &Escaper{}
+		esc = &mprintf.Escaper{}
 	}
 	out := d.head + esc.Escape(text) + d.tail
 	if opt.Visual {

@@ -1,4 +1,8 @@
-package sshkeygen
+// Package mprintf escapes text for the terminal as OpenSSH's mprintf
+// (utf8.c) does in ssh-keygen's and ssh's output: what is printable in the
+// locale is copied, every other byte becomes a backslash and three octal
+// digits.
+package mprintf
 
 import (
 	"bufio"
@@ -63,8 +67,9 @@ func localeInstalled(name string) bool {
 	return strings.Contains(string(archive), norm+"\x00")
 }
 
-// escapeTo writes b as mprintf would print it.
-func (e *Escaper) escapeTo(w *bufio.Writer, b []byte) {
+// WriteTo writes b to w as mprintf would print it, without a copy when b
+// needs no escaping.
+func (e *Escaper) WriteTo(w *bufio.Writer, b []byte) {
 	for _, c := range b {
 		if c >= 0x7f || (c < ' ' && c != '\t' && c != '\r' && c != '\n') {
 			w.WriteString(e.Escape(string(b)))
