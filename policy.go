@@ -80,6 +80,10 @@ type Evidence struct {
 	// Addr and Banner describe the connection a scan got the key from.
 	Addr   string `json:"addr,omitempty"`
 	Banner string `json:"banner,omitempty"`
+	// Answer and SSHFP are, for SSHFP evidence, the lookup's answer (nil
+	// if it failed) and what its records say about the key.
+	Answer *sshfp.Answer  `json:"-"`
+	SSHFP  *sshfp.Verdict `json:"-"`
 	// Detail says in words what the source said.
 	Detail string `json:"detail"`
 	// Err is the failure of a Failed source.
@@ -254,8 +258,18 @@ func (p *Policy) now() time.Time {
 // Check decides on key for host on port. Its only network traffic is the
 // SSHFP lookup, bounded by ctx.
 func (p *Policy) Check(ctx context.Context, host string, port int, key ssh.PublicKey) *Verdict {
+	return p.CheckKeys(ctx, host, port, []ssh.PublicKey{key})[0]
+}
+
+// CheckKeys decides on each of a host's keys, as Check does, with one SSHFP
+// lookup for them all.
+func (p *Policy) CheckKeys(ctx context.Context, host string, port int, keys []ssh.PublicKey) []*Verdict {
 	dns := p.lookupSSHFP(ctx, host)
-	return p.decide(host, port, key, dns, nil)
+	out := make([]*Verdict, len(keys))
+	for i, k := range keys {
+		out[i] = p.decide(host, port, k, dns, nil)
+	}
+	return out
 }
 
 // sshfpAnswer is the outcome of one SSHFP lookup, shared by every key of a
@@ -480,34 +494,38 @@ func knownEntry(db *knownhosts.DB, addr string, key ssh.PublicKey) *knownhosts.E
 	return nil
 }
 
-// sshfpEvidence is what an SSHFP answer says about key.
+// sshfpEvidence is what an SSHFP answer says about key. It confirms exactly
+// when sshfp's own verdict accepts the key (records found, matching under
+// SSHFPPolicy, DNSSEC-secure), contradicts when secure records of the key's
+// algorithm do not match it, and is Insecure when records of its algorithm
+// are there but not proven.
 func (p *Policy) sshfpEvidence(dns *sshfpAnswer, key ssh.PublicKey) Evidence {
-	ev := Evidence{Source: SourceSSHFP}
+	ev := Evidence{Source: SourceSSHFP, Err: dns.err}
 	if dns.err != nil {
 		if errors.Is(dns.err, sshfp.ErrNumericHost) {
 			ev.Status, ev.Detail = Silent, "numeric host: no SSHFP lookup"
 			return ev
 		}
-		ev.Status, ev.Detail, ev.Err = Failed, dns.err.Error(), dns.err
+		ev.Status, ev.Detail = Failed, dns.err.Error()
 		return ev
 	}
 	a := dns.answer
+	ev.Answer = a
 	ev.Owner, ev.Security, ev.Server = a.Owner, a.Security.String(), a.Server
 	if ev.Owner == "" {
 		ev.Owner = a.Name
 	}
 	ev.Where = ev.Owner + " (" + ev.Security + ")"
 	vd := sshfp.Check(key, a, p.SSHFPPolicy)
+	ev.SSHFP = vd
+	ofAlgorithm := len(vd.Matched)+len(vd.Mismatched) > 0
 	switch {
-	case !vd.Found || (len(vd.Matched) == 0 && len(vd.Mismatched) == 0):
+	case vd.Accepted():
+		ev.Status, ev.Detail = Confirmed, vd.Reason
+	case !ofAlgorithm:
 		ev.Status, ev.Detail = Silent, "no SSHFP records for the key's algorithm"
-		if !a.Secure() && vd.Found {
-			ev.Detail += " (answer not secure)"
-		}
 	case !vd.Secure:
 		ev.Status, ev.Detail = Insecure, vd.Reason+" (not proven by DNSSEC: "+a.Reason+")"
-	case vd.Match:
-		ev.Status, ev.Detail = Confirmed, vd.Reason
 	default:
 		ev.Status, ev.Detail = Contradicted, vd.Reason
 	}

@@ -5,11 +5,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/hostkeys/hostkeys"
 	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/keyscan"
 	"github.com/hostkeys/hostkeys/sshfp"
@@ -105,11 +108,26 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 		}
 		res.Validator = v
 	}
-	policy := sshfp.Policy{Strict: o.strict, AllowSHA1Only: o.sha1}
+	// The decision is the Policy's, with SSHFP as its only source: a key is
+	// accepted when DNSSEC-secure records match it.
+	policy := &hostkeys.Policy{SSHFP: res, SSHFPPolicy: sshfp.Policy{Strict: o.strict, AllowSHA1Only: o.sha1}}
+	name, port := host, 22
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		name = h
+		port, _ = strconv.Atoi(p)
+	}
 
 	out := jsonSSHFPCheck{Host: host, Records: []jsonSSHFPRecord{}, Keys: []jsonSSHFPKey{}}
-	ans, err := res.Lookup(ctx, host)
-	if err != nil {
+	results := policy.CheckKeys(ctx, name, port, keys)
+	evidence := make([]hostkeys.Evidence, len(results))
+	for i, v := range results {
+		for _, ev := range v.Evidence {
+			if ev.Source == hostkeys.SourceSSHFP {
+				evidence[i] = ev
+			}
+		}
+	}
+	if err := evidence[0].Err; err != nil {
 		// No answer (resolver unreachable, SERVFAIL) or no name to ask
 		// for: an I/O or usage error, not a mismatch.
 		if o.json {
@@ -125,18 +143,19 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 		}
 		return exitUsage
 	}
+	ans := evidence[0].Answer
 	out.Name, out.Owner, out.Server, out.Exists = ans.Name, ans.Owner, ans.Server, ans.Exists
 	out.Security, out.Reason = ans.Security.String(), ans.Reason
 
 	verdicts := make([]*sshfp.Verdict, len(keys))
 	for i, k := range keys {
-		verdicts[i] = sshfp.Check(k, ans, policy)
+		verdicts[i] = evidence[i].SSHFP
 		v := verdicts[i]
 		out.Keys = append(out.Keys, jsonSSHFPKey{
 			Type: fingerprint.TypeLabel(k), KeyType: k.Type(), SHA256: fingerprint.Of(k, fingerprint.SHA256).String(),
-			Found: v.Found, Match: v.Match, Secure: v.Secure, Accepted: v.Accepted(), Reason: v.Reason,
+			Found: v.Found, Match: v.Match, Secure: v.Secure, Accepted: results[i].Accepted(), Reason: v.Reason,
 		})
-		out.Accepted = out.Accepted || v.Accepted()
+		out.Accepted = out.Accepted || results[i].Accepted()
 	}
 	for _, rec := range ans.Records {
 		jr := jsonSSHFPRecord{Record: rec.String(), Algorithm: uint8(rec.Algorithm), Type: uint8(rec.Type),
