@@ -174,21 +174,68 @@ func Audit(ctx context.Context, opts AuditOptions) (*Report, error) {
 	if err := a.load(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.dehash(ctx); err != nil {
+	// The line checks, the pin lists (when the inventory gives the names)
+	// and the index of plain names need no de-hashed names: they run on
+	// this goroutine while the workers de-hash, which keeps every core
+	// busy.
+	if !a.invFile {
+		if err := a.loadPins(); err != nil {
+			return nil, err
+		}
+		a.inv = a.pinnedNames()
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wait := a.startDehash(dctx)
+	var err error
+	if a.invFile {
+		err = a.loadPins()
+	}
+	if err == nil {
+		a.checkLines()
+		a.indexNames()
+	} else {
+		cancel()
+	}
+	if werr := wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
 		return nil, err
 	}
-	a.checkLines()
+	a.nameHashed()
 	a.checkHosts()
 	a.checkPins()
 	a.checkInventory()
-	slices.SortStableFunc(a.findings, func(x, y Finding) int {
-		return cmp.Or(
-			cmp.Compare(a.fileIndex[x.File], a.fileIndex[y.File]),
-			cmp.Compare(x.Line, y.Line),
-			cmp.Compare(x.RuleID, y.RuleID),
-			cmp.Compare(x.Host, y.Host))
+	return &Report{Findings: a.sorted(), Files: a.fileNames, Stats: a.stats}, nil
+}
+
+// sorted returns the findings ordered by file (in the order given), line,
+// rule and host, and else as they were found.
+func (a *auditor) sorted() []Finding {
+	type key struct {
+		file, line, i int
+	}
+	keys := make([]key, len(a.findings))
+	for i := range a.findings {
+		f := &a.findings[i]
+		keys[i] = key{a.fileIndex[f.File], f.Line, i}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := cmp.Compare(x.file, y.file); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.line, y.line); c != 0 {
+			return c
+		}
+		fx, fy := &a.findings[x.i], &a.findings[y.i]
+		return cmp.Or(cmp.Compare(fx.RuleID, fy.RuleID), cmp.Compare(fx.Host, fy.Host), cmp.Compare(x.i, y.i))
 	})
-	return &Report{Findings: a.findings, Files: a.fileNames, Stats: a.stats}, nil
+	out := make([]Finding, len(keys))
+	for i, k := range keys {
+		out[i] = a.findings[k.i]
+	}
+	return out
 }
 
 // auditor holds one audit's state.
@@ -197,6 +244,7 @@ type auditor struct {
 	files     []*knownhosts.File
 	fileNames []string
 	fileIndex map[string]int
+	khFiles   int // the first khFiles files are known_hosts files
 	ents      []entInfo
 	// lineEnt maps a file's line numbers to indexes in ents (-1: none).
 	lineEnt [][]int32
@@ -205,10 +253,12 @@ type auditor struct {
 	pins    []*Pins
 	stats   AuditStats
 
-	findings []Finding
-	seen     map[seenKey]bool   // findings about pairs of lines, made once
-	fps      map[string]string  // base64 key field -> SHA256 fingerprint
-	byName   map[string][]int32 // literal plain names -> unmarked usable entries
+	findings   []Finding
+	findingEnt []int32            // the entry each finding is about, or -1
+	seen       map[seenKey]bool   // findings about pairs of lines, made once
+	fps        map[string]string  // base64 key field -> SHA256 fingerprint
+	byName     map[string][]int32 // literal plain names -> unmarked usable entries
+	nameOrder  []string           // byName's keys in file order
 }
 
 type seenKey struct {
@@ -298,18 +348,16 @@ func (a *auditor) load(ctx context.Context) error {
 		}
 	}
 
-	if err := a.loadPins(); err != nil {
-		return err
+	a.khFiles = len(a.fileNames)
+	for _, name := range a.opts.Pins {
+		a.addFile(name)
 	}
 	if a.opts.Inventory != "" {
 		a.invFile = true
 		if err := a.readInventory(a.opts.Inventory); err != nil {
 			return err
 		}
-	} else {
-		a.inv = a.pinnedNames()
 	}
-	a.stats.DehashNames = len(a.inv)
 	return ctx.Err()
 }
 
@@ -455,14 +503,16 @@ func badInventoryName(s string) string {
 	return ""
 }
 
-// dehash matches every inventory name against every entry, on all
-// workers: each worker looks names up in a DB that scans its hashed
-// entries on one goroutine, so a (hashed entry, name) pair costs one HMAC
-// and the cores never wait for each other.
-func (a *auditor) dehash(ctx context.Context) error {
+// startDehash starts matching every inventory name against every
+// entry, on all workers, and returns a function that waits for the end.
+// Each worker looks names up in a DB that scans its hashed entries on one
+// goroutine, so a (hashed entry, name) pair costs one HMAC and the cores
+// never wait for each other.
+func (a *auditor) startDehash(ctx context.Context) (wait func() error) {
 	if len(a.inv) == 0 || !a.invFile && a.stats.HashedEntries == 0 {
-		return nil
+		return func() error { return ctx.Err() }
 	}
+	a.stats.DehashNames = len(a.inv)
 	db := knownhosts.New(knownhosts.Options{Workers: 1}, a.files...)
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
@@ -485,30 +535,38 @@ func (a *auditor) dehash(ctx context.Context) error {
 			}
 		}()
 	}
-	if a.opts.Progress != nil {
-		finished := make(chan struct{})
-		go func() { wg.Wait(); close(finished) }()
-		t := time.NewTicker(100 * time.Millisecond)
-	wait:
-		for {
-			select {
-			case <-finished:
-				break wait
-			case <-t.C:
-				a.opts.Progress(int(done.Load()), len(a.inv))
+	return func() error {
+		if a.opts.Progress != nil {
+			finished := make(chan struct{})
+			go func() { wg.Wait(); close(finished) }()
+			t := time.NewTicker(100 * time.Millisecond)
+		loop:
+			for {
+				select {
+				case <-finished:
+					break loop
+				case <-t.C:
+					a.opts.Progress(int(done.Load()), len(a.inv))
+				}
 			}
+			t.Stop()
+			a.opts.Progress(int(done.Load()), len(a.inv))
 		}
-		t.Stop()
-		a.opts.Progress(int(done.Load()), len(a.inv))
-	} else {
 		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if a.stats.HashedEntries > 0 {
+			a.stats.HMACs = int64(len(a.inv)) * int64(a.stats.HashedEntries)
+		}
+		return nil
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if a.stats.HashedEntries > 0 {
-		a.stats.HMACs = int64(len(a.inv)) * int64(a.stats.HashedEntries)
-	}
+}
+
+// nameHashed marks the entries some name matches, names each hashed entry
+// after the first name that matches it, and reports the findings made
+// before about such entries under that name.
+func (a *auditor) nameHashed() {
 	for i := range a.inv {
 		n := &a.inv[i]
 		for _, j := range n.ents {
@@ -519,13 +577,17 @@ func (a *auditor) dehash(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	for i, j := range a.findingEnt {
+		if j >= 0 && a.ents[j].e.IsHashed() {
+			a.findings[i].Host = a.ents[j].name
+		}
+	}
 }
 
 // entryAt maps an entry returned by a DB lookup back to the audit's.
 func (a *auditor) entryAt(e *knownhosts.Entry) int32 {
 	fi, ok := a.fileIndex[e.File]
-	if !ok || fi >= len(a.lineEnt) || e.Line <= 0 || e.Line >= len(a.lineEnt[fi]) {
+	if !ok || fi >= a.khFiles || fi >= len(a.lineEnt) || e.Line <= 0 || e.Line >= len(a.lineEnt[fi]) {
 		return -1
 	}
 	return a.lineEnt[fi][e.Line]
@@ -536,12 +598,14 @@ func (a *auditor) add(f Finding) {
 		f.Severity = r.Severity
 	}
 	a.findings = append(a.findings, f)
+	a.findingEnt = append(a.findingEnt, -1)
 }
 
 // addAt adds a finding about entry i.
 func (a *auditor) addAt(rule string, i int32, msg string) {
 	x := &a.ents[i]
 	a.add(Finding{RuleID: rule, File: x.e.File, Line: x.e.Line, Host: x.name, Key: a.fingerprint(x), Message: msg})
+	a.findingEnt[len(a.findingEnt)-1] = i
 }
 
 // fingerprint returns the entry's key's SHA-256 fingerprint, computed
@@ -692,9 +756,9 @@ func broadPatterns(patterns []string) []string {
 // keys of one type and duplicates. A host's entries are those of its
 // literal plain names, and for an inventory name every entry ssh would
 // consider for it (hashed ones and patterns included).
-func (a *auditor) checkHosts() {
+// indexNames indexes the literal names of unmarked usable plain entries.
+func (a *auditor) indexNames() {
 	a.byName = map[string][]int32{}
-	var order []string
 	for i := range a.ents {
 		x := &a.ents[i]
 		if !x.usable() || x.e.Marker != "" || x.e.IsHashed() {
@@ -706,11 +770,14 @@ func (a *auditor) checkHosts() {
 			}
 			p = strings.ToLower(p)
 			if _, ok := a.byName[p]; !ok {
-				order = append(order, p)
+				a.nameOrder = append(a.nameOrder, p)
 			}
 			a.byName[p] = append(a.byName[p], int32(i))
 		}
 	}
+}
+
+func (a *auditor) checkHosts() {
 	inInv := map[string]bool{}
 	for _, n := range a.inv {
 		if !a.invFile && a.stats.HashedEntries == 0 {
@@ -725,7 +792,7 @@ func (a *auditor) checkHosts() {
 		}
 		a.checkHost(n.name, ents)
 	}
-	for _, name := range order {
+	for _, name := range a.nameOrder {
 		if !inInv[name] {
 			a.checkHost(name, a.byName[name])
 		}

@@ -12,10 +12,12 @@ import (
 
 // loadPins reads the pin lists; their invalid lines become findings.
 func (a *auditor) loadPins() error {
+	loaded := map[string]bool{}
 	for _, name := range a.opts.Pins {
-		if !a.addFile(name) {
+		if loaded[name] {
 			continue
 		}
+		loaded[name] = true
 		p, err := ParsePinsFile(name)
 		var invalid *InvalidPinsError
 		if errors.As(err, &invalid) && p != nil {
@@ -189,7 +191,7 @@ func (a *auditor) checkPins() {
 			reported[name] = true
 			msg := fmt.Sprintf("Approved host %q has no entry in known_hosts.", name)
 			if a.stats.HashedEntries > 0 && a.invFile && !a.inInventory(name) {
-				msg = fmt.Sprintf("Approved host %q has no plain entry in known_hosts (hashed entries are matched only against inventory names).", name)
+				msg = fmt.Sprintf("Approved host %q is neither in a plain known_hosts entry nor in the inventory (hashed entries are matched against inventory names only).", name)
 			}
 			a.add(Finding{RuleID: RulePinnedHostMissing, File: g.first.File, Line: g.first.Line, Host: name, Message: msg})
 		}

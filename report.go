@@ -2,6 +2,7 @@ package hostkeys
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -99,15 +100,6 @@ func (r *Report) summary() string {
 // appear within a version.
 const JSONVersion = 1
 
-// jsonReport is the JSON form of a Report, version 1.
-type jsonReport struct {
-	Version  int           `json:"version"`
-	Files    []string      `json:"files"`
-	Summary  jsonSummary   `json:"summary"`
-	Stats    jsonStats     `json:"stats"`
-	Findings []jsonFinding `json:"findings"`
-}
-
 type jsonSummary struct {
 	Error   int `json:"error"`
 	Warning int `json:"warning"`
@@ -118,7 +110,9 @@ type jsonStats struct {
 	Lines          int   `json:"lines"`
 	Entries        int   `json:"entries"`
 	HashedEntries  int   `json:"hashed_entries"`
+	Pins           int   `json:"pins"`
 	InventoryNames int   `json:"inventory_names"`
+	DehashNames    int   `json:"dehash_names"`
 	HMACs          int64 `json:"hmacs"`
 }
 
@@ -134,14 +128,14 @@ type jsonFinding struct {
 }
 
 // WriteJSON writes the report as one JSON document, version
-// [JSONVersion]:
+// [JSONVersion], with one finding per line:
 //
 //	{
 //	  "version": 1,
 //	  "files": ["known_hosts", "inventory"],
 //	  "summary": {"error": 1, "warning": 2, "note": 0},
-//	  "stats": {"lines": 12, "entries": 10, "hashed_entries": 4,
-//	            "inventory_names": 3, "hmacs": 12},
+//	  "stats": {"lines": 12, "entries": 10, "hashed_entries": 4, "pins": 0,
+//	            "inventory_names": 3, "dehash_names": 3, "hmacs": 12},
 //	  "findings": [
 //	    {"rule_id": "HK104", "rule": "conflicting-keys", "severity": "warning",
 //	     "file": "known_hosts", "line": 3, "host": "a.example",
@@ -152,26 +146,47 @@ type jsonFinding struct {
 // Findings are in the report's order; "file", "line", "host" and "key"
 // are left out when empty. "severity" is "error", "warning" or "note".
 func (r *Report) WriteJSON(w io.Writer) error {
-	out := jsonReport{
-		Version: JSONVersion,
-		Files:   r.Files,
-		Summary: jsonSummary{r.Count(SeverityError), r.Count(SeverityWarning), r.Count(SeverityNote)},
-		Stats: jsonStats{r.Stats.Lines, r.Stats.Entries, r.Stats.HashedEntries,
-			r.Stats.InventoryNames, r.Stats.HMACs},
-		Findings: make([]jsonFinding, len(r.Findings)),
+	files := r.Files
+	if files == nil {
+		files = []string{}
 	}
-	if out.Files == nil {
-		out.Files = []string{}
-	}
-	for i, f := range r.Findings {
-		rule, _ := ruleByID(f.RuleID)
-		out.Findings[i] = jsonFinding{f.RuleID, rule.Name, f.Severity, f.File, f.Line, f.Host, f.Key, f.Message}
+	head := []struct {
+		name  string
+		value any
+	}{
+		{"version", JSONVersion},
+		{"files", files},
+		{"summary", jsonSummary{r.Count(SeverityError), r.Count(SeverityWarning), r.Count(SeverityNote)}},
+		{"stats", jsonStats{r.Stats.Lines, r.Stats.Entries, r.Stats.HashedEntries, r.Stats.Pins,
+			r.Stats.InventoryNames, r.Stats.DehashNames, r.Stats.HMACs}},
 	}
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
+	bw.WriteString("{\n")
+	for _, h := range head {
+		b, err := json.Marshal(h.value)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "  %q: %s,\n", h.name, b)
 	}
+	bw.WriteString(`  "findings": [`)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for i, f := range r.Findings {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		rule, _ := ruleByID(f.RuleID)
+		buf.Reset()
+		if err := enc.Encode(jsonFinding{f.RuleID, rule.Name, f.Severity, f.File, f.Line, f.Host, f.Key, f.Message}); err != nil {
+			return err
+		}
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	if len(r.Findings) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
 	return bw.Flush()
 }

@@ -2,9 +2,11 @@ package hostkeys
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -31,12 +33,6 @@ type SARIFOptions struct {
 
 // sarifFingerprintKey names the partial fingerprint WriteSARIF computes.
 const sarifFingerprintKey = "hostkeysFinding/v1"
-
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
 
 type sarifRun struct {
 	Tool    sarifTool     `json:"tool"`
@@ -170,12 +166,31 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 		res.PartialFingerprints = map[string]string{sarifFingerprintKey: fp + ":" + strconv.Itoa(n+1)}
 		run.Results = append(run.Results, res)
 	}
+	// The log is written piece by piece, each result on a line of its
+	// own, so that a large report is not held twice in memory.
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}}); err != nil {
+	tool, err := json.MarshalIndent(run.Tool, "      ", "  ")
+	if err != nil {
 		return err
 	}
+	fmt.Fprintf(bw, "{\n  \"$schema\": %q,\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": %s,\n      \"results\": [", SARIFSchema, tool)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for i := range run.Results {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n        ")
+		buf.Reset()
+		if err := enc.Encode(&run.Results[i]); err != nil {
+			return err
+		}
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	if len(run.Results) > 0 {
+		bw.WriteString("\n      ")
+	}
+	bw.WriteString("]\n    }\n  ]\n}\n")
 	return bw.Flush()
 }
 
