@@ -10,10 +10,11 @@
 //     fingerprint): 90% agreeing with known_hosts, 4% naming another key
 //     (contradicted), 3% pinned only by MD5, 3% hosts known_hosts does not
 //     have;
+//
 //   - an inventory of -inventory names: about 45% names of hashed entries,
 //     45% plain names, 10% hosts known_hosts does not have.
 //
-//	go run ./bench/genaudit -kh known_hosts -pins-out pins -inventory-out inventory
+//     go run ./bench/genaudit -kh known_hosts -pins-out pins -inventory-out inventory
 package main
 
 import (
