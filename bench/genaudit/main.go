@@ -1,20 +1,17 @@
 // Command genaudit writes the pin list and the inventory that
 // bench/audit.sh audits a generated known_hosts file against.
 //
+//	go run ./bench/genaudit -kh known_hosts -pins-out pins -inventory-out inventory
+//
 // It reads a known_hosts file written by bench/genkh and takes host names
 // from it: the plain ones as written, and the hashed ones by finding the
 // name genkh hashed (line N holds "hostN-1.exampleM.com" for some M below
-// 100, so each hashed line costs at most 100 HMACs here). Then it writes:
-//
-//   - a pin list of -pins hosts (Host sections with each host's SHA256
-//     fingerprint): 90% agreeing with known_hosts, 4% naming another key
-//     (contradicted), 3% pinned only by MD5, 3% hosts known_hosts does not
-//     have;
-//
-//   - an inventory of -inventory names: about 45% names of hashed entries,
-//     45% plain names, 10% hosts known_hosts does not have.
-//
-//     go run ./bench/genaudit -kh known_hosts -pins-out pins -inventory-out inventory
+// 100, so each hashed line costs at most 100 HMACs here). It writes a pin
+// list of -pins hosts (Host sections with each host's SHA256 fingerprint:
+// 90% agreeing with known_hosts, 4% naming another key, 3% pinned only by
+// MD5, 3% hosts known_hosts does not have) and an inventory of -inventory
+// names (about 45% names of hashed entries, 45% plain names, 10% hosts
+// known_hosts does not have).
 package main
 
 import (
