@@ -12,21 +12,38 @@ import (
 
 // Key type names that golang.org/x/crypto/ssh does not define or no longer parses.
 const (
-	KeyAlgoDSA     = sshkey.KeyAlgoDSA
-	CertAlgoDSAv01 = sshkey.CertAlgoDSAv01
-	KeyAlgoED448   = sshkey.KeyAlgoED448
+	KeyAlgoDSA     = "ssh-dss"
+	CertAlgoDSAv01 = "ssh-dss-cert-v01@openssh.com"
+	KeyAlgoED448   = "ssh-ed448"
 )
 
 // ErrUnsupportedKey is returned by [OpaqueKey.Verify]: an opaque key can be
 // listed and fingerprinted but not used to check signatures.
 var ErrUnsupportedKey = errors.New("fingerprint: key type not supported for signature verification")
 
-// KeyError reports a key blob or key text that OpenSSH would reject:
-// Type is the type name at the start of the blob or text (if one could be
-// read), Reason says what is wrong in words that stand alone, as the
-// message prints it after the "fingerprint: " prefix. [ParsePublicKey] and
-// [ParseKeyText] return it.
-type KeyError = sshkey.Error
+// KeyError reports a key blob or key text that OpenSSH would reject.
+// [ParsePublicKey] and [ParseKeyText] return it.
+type KeyError struct {
+	// Type is the type name at the start of the blob or text, if one
+	// could be read.
+	Type string
+	// Reason says what is wrong in words that stand alone, as the message
+	// prints it after the "fingerprint: " prefix ("invalid ssh-ed25519
+	// key: truncated Ed25519 key"), for callers that put it in messages
+	// of their own.
+	Reason string
+}
+
+func (e *KeyError) Error() string { return "fingerprint: " + e.Reason }
+
+// keyError turns the engine's errors into a *KeyError.
+func keyError(err error) error {
+	var e *sshkey.Error
+	if errors.As(err, &e) {
+		return &KeyError{Type: e.Type, Reason: e.Reason}
+	}
+	return &KeyError{Reason: err.Error()}
+}
 
 // OpaqueKey is a public key that golang.org/x/crypto/ssh cannot represent:
 // ssh-dss keys and certificates, ssh-ed448, key types unknown to both
@@ -78,7 +95,7 @@ func (k *OpaqueKey) Verify(data []byte, sig *ssh.Signature) error {
 func ParsePublicKey(blob []byte) (ssh.PublicKey, error) {
 	p, err := sshkey.Parse(blob)
 	if err != nil {
-		return nil, err
+		return nil, keyError(err)
 	}
 	return publicKey(p), nil
 }

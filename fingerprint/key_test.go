@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hostkeys/hostkeys/internal/keyline"
+	"github.com/hostkeys/hostkeys/internal/sshkey"
 	"github.com/hostkeys/hostkeys/internal/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -196,4 +198,15 @@ func TestRandomartTitles(t *testing.T) {
 	assert.Equal(t, "+[ED25519-SK-CERT-+", top("ED25519-SK-CERT", 256))
 	bottom := strings.Split(randomart(fp, "RSA", 1), "\n")[10]
 	assert.Equal(t, "+------[MD5]------+", bottom)
+}
+
+// TestNamesMatchEngine: the public names are spelled out for go doc, and
+// must stay those of the engines.
+func TestNamesMatchEngine(t *testing.T) {
+	assert.Equal(t, sshkey.KeyAlgoDSA, KeyAlgoDSA)
+	assert.Equal(t, sshkey.CertAlgoDSAv01, CertAlgoDSAv01)
+	assert.Equal(t, sshkey.KeyAlgoED448, KeyAlgoED448)
+	assert.Equal(t, keyline.CertAuthority, string(CertAuthority))
+	assert.Equal(t, keyline.Revoked, string(Revoked))
+	assert.Equal(t, keyline.MaxLineLength, MaxLineLength)
 }

@@ -25,7 +25,7 @@ import (
 func ParseKeyText(text string) (key ssh.PublicKey, rest string, err error) {
 	p, rest, err := sshkey.ParseText(text)
 	if err != nil {
-		return nil, "", err
+		return nil, "", keyError(err)
 	}
 	return publicKey(p), rest, nil
 }
@@ -39,8 +39,8 @@ type Marker string
 
 // Markers defined by OpenSSH.
 const (
-	CertAuthority Marker = keyline.CertAuthority
-	Revoked       Marker = keyline.Revoked
+	CertAuthority Marker = "@cert-authority"
+	Revoked       Marker = "@revoked"
 )
 
 // KeyLine is one public key found by [ReadKeys].
@@ -78,7 +78,7 @@ type KeyFile struct {
 // reported as invalid (without being held in memory) and skipped. OpenSSH
 // has no limit; 1 MiB holds any real key, including 16384-bit RSA
 // certificates.
-const MaxLineLength = keyline.MaxLineLength
+const MaxLineLength = 1 << 20
 
 // ReadKeys reads every public key in a .pub file, an authorized_keys file
 // or a known_hosts file, recognising lines as ssh-keygen -l does: a bare

@@ -1,13 +1,20 @@
 package fingerprint
 
 import (
+	"errors"
+
 	"github.com/hostkeys/hostkeys/internal/sshkey"
 	"golang.org/x/crypto/ssh"
 )
 
 // LoadError reports a key file from which [LoadPublicKey] could read no
-// key: Path is the file, Reason what was wrong with it.
-type LoadError = sshkey.LoadError
+// key.
+type LoadError struct {
+	Path   string // the file
+	Reason string // what is wrong with it: "no public key found", ...
+}
+
+func (e *LoadError) Error() string { return "fingerprint: " + e.Path + ": " + e.Reason }
 
 // LoadPublicKey reads a public key from a key file as OpenSSH's
 // sshkey_load_public does (ssh-keygen -r and ssh -i use it): the first
@@ -23,6 +30,10 @@ type LoadError = sshkey.LoadError
 // os.ErrNotExist); if they hold no key, it is a [*LoadError].
 func LoadPublicKey(path string) (key ssh.PublicKey, comment string, err error) {
 	ld, err := sshkey.LoadPublic(path)
+	var le *sshkey.LoadError
+	if errors.As(err, &le) {
+		return nil, "", &LoadError{Path: le.Path, Reason: le.Reason}
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -29,13 +29,14 @@ type Loaded struct {
 	Comment  string
 }
 
-// LoadError reports a key file from which no key could be read.
+// LoadError reports a key file from which no key could be read; package
+// fingerprint returns it as its LoadError.
 type LoadError struct {
 	Path   string
 	Reason string
 }
 
-func (e *LoadError) Error() string { return "fingerprint: " + e.Path + ": " + e.Reason }
+func (e *LoadError) Error() string { return e.Path + ": " + e.Reason }
 
 // LoadPublic reads a public key as OpenSSH's sshkey_load_public does: the
 // first key line of path read as a public key file, else of path.pub,

@@ -154,20 +154,18 @@ func lookupType(name string) (plain string, cert bool, ok bool) {
 	return "", false, false
 }
 
-// Error reports a key blob or key text that OpenSSH would reject. It is
-// fingerprint.KeyError, so its message carries that package's prefix.
+// Error reports a key blob or key text that OpenSSH would reject;
+// package fingerprint returns it as its KeyError.
 type Error struct {
 	// Type is the key type name the blob or text starts with, if one
 	// could be read.
 	Type string
-	// Reason says what is wrong, in words that stand alone: the message
-	// without the "fingerprint: " prefix, for callers that put it in
-	// messages of their own ("invalid ssh-ed25519 key: truncated
-	// Ed25519 key").
+	// Reason says what is wrong, in words that stand alone ("invalid
+	// ssh-ed25519 key: truncated Ed25519 key").
 	Reason string
 }
 
-func (e *Error) Error() string { return "fingerprint: " + e.Reason }
+func (e *Error) Error() string { return e.Reason }
 
 // keyErr reports a bad key blob of type t ("" if unknown).
 func keyErr(t, format string, args ...any) error {
