@@ -299,9 +299,11 @@ func TestNoSHA1Algorithm(t *testing.T) {
 	assert.Contains(t, a.Reason, "example.test.: the DS uses only unsupported algorithms")
 }
 
-// TestClosestEnclosingZone: once the chain has proven example.test. a
-// zone, a signature of test. over a name in it is Bogus, although test.
-// is an ancestor whose key verifies the signature.
+// TestClosestEnclosingZone: a signature of test. over a name in the
+// signed zone example.test. is Bogus, although test. is an ancestor whose
+// key verifies it: with example.test. known from an earlier lookup, and
+// with a fresh validator, which examines example.test. to find out. The
+// same for a DS RRset signed by the root instead of test.
 func TestClosestEnclosingZone(t *testing.T) {
 	w := newWorld(t)
 	r := w.validating()
@@ -309,9 +311,22 @@ func TestClosestEnclosingZone(t *testing.T) {
 	w.srv.set(func(s *signServer) {
 		s.signSSHFP = func(rrset []dns.RR) *dns.RRSIG { return s.sign(w.tld, w.tld.zsk, w.tld.zskPriv, rrset) }
 	})
-	a := lookup(t, r, "host.example.test")
+	for _, r := range []*Resolver{r, w.validating()} {
+		a := lookup(t, r, "host.example.test")
+		assert.Equal(t, Bogus, a.Security, a.Reason)
+		assert.Contains(t, a.Reason, "RRSIG by test., but the chain proves the closer zone example.test.")
+	}
+
+	// The DS RRset of a zone two levels below its signer.
+	w = newWorld(t)
+	root := w.root
+	w.srv.set(func(s *signServer) {
+		s.dsSigner = root // the root signs example.test.'s DS too, listed first
+		s.stripSigs = dns.TypeDS
+	})
+	a := lookup(t, w.validating(), "host.example.test")
 	assert.Equal(t, Bogus, a.Security, a.Reason)
-	assert.Contains(t, a.Reason, "RRSIG by test., but the chain proves the closer zone example.test.")
+	assert.Contains(t, a.Reason, "RRSIG by ., but the chain proves the closer zone test.")
 }
 
 // TestADTrustResolvConf: the AD bit of resolv.conf's nameservers, loopback

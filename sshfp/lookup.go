@@ -27,7 +27,8 @@ const (
 	// delegation). The zero value, so that forgetting to check is safe.
 	Insecure Security = iota // insecure
 	// Bogus: signatures are present but do not prove the answer (expired,
-	// not yet valid, wrong key, signer not an ancestor, DS mismatch).
+	// not yet valid, wrong key, signer not the closest enclosing zone, DS
+	// mismatch), or proving it would exceed the [Validator]'s limits.
 	Bogus // bogus
 	// Secure: the answer is proven, by a trusted resolver's AD bit or by
 	// a validated chain from a trust anchor.

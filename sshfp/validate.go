@@ -23,9 +23,11 @@ import (
 // delegation is reported as Insecure without proof.
 //
 // A signature counts only when it comes from the closest enclosing zone
-// the chain proves: once the validator knows (from this lookup or its
-// cache) that a zone is delegated below a signer, that signer's
-// signatures over names in the delegated zone are Bogus.
+// the chain proves: a signature by a zone above a signed zone that holds
+// the name is Bogus. The names between the signer and the owner are
+// examined as zones; the owner itself, which may be a zone apex, only if
+// the validator already knows it (the common case, a name signed by its
+// parent zone, costs no query).
 //
 // # Limits
 //
@@ -67,7 +69,8 @@ type Validator struct {
 	// negative, 16.
 	MaxFailures int
 	// MaxQueries is the number of DNSKEY and DS queries one lookup may
-	// send. If zero or negative, 64.
+	// send (a truncated answer retried over TCP counts once), besides the
+	// query for the SSHFP RRset. If zero or negative, 64.
 	MaxQueries int
 	// NoSHA1 treats the SHA-1 algorithms as unsupported, as the IETF
 	// draft deprecating them advises: DNSKEY algorithms RSASHA1 (5) and
@@ -299,7 +302,11 @@ func (c *chase) validate(rrset []dns.RR, sigs []*dns.RRSIG, depth int) result {
 			break
 		}
 		tried++
-		if z := c.closerZone(signer, owner, h.Rrtype == dns.TypeDS); z != "" {
+		z := c.closerZone(signer, owner, h.Rrtype == dns.TypeDS, depth)
+		if r, done := c.halted(); done {
+			return r
+		}
+		if z != "" {
 			note(Bogus, fmt.Sprintf("%s: RRSIG by %s, but the chain proves the closer zone %s", what, signer, z))
 			continue
 		}
@@ -330,24 +337,41 @@ func (c *chase) validate(rrset []dns.RR, sigs []*dns.RRSIG, depth int) result {
 	return worst
 }
 
-// closerZone returns a zone the chain has proven (in this lookup or in the
-// cache) strictly below signer that encloses owner: the zone that should
-// have signed instead. For a DS RRset, owner's own zone does not count.
-func (c *chase) closerZone(signer, owner string, ds bool) string {
+// closerZone returns a zone strictly below signer that encloses owner
+// and that the chain proves: the zone that should have signed instead.
+// The names strictly between signer and owner are examined as zones (a
+// DNSKEY and a DS query each, once per lookup); owner itself, which may
+// be a zone apex, counts only if this lookup or the cache has proven it,
+// so that the common case, a name signed by its parent zone, costs no
+// query. For a DS RRset, owner's own zone does not count.
+func (c *chase) closerZone(signer, owner string, ds bool, depth int) string {
 	name := owner
 	if ds {
 		name = parentName(owner)
+	} else if c.known(owner) {
+		return owner
+	} else {
+		name = parentName(owner)
 	}
 	for name != "" && name != signer && dns.IsSubDomain(signer, name) {
-		if zr, ok := c.zones[name]; ok && zr.sec == Secure {
+		if c.known(name) || c.zoneKeys(name, depth+1).sec == Secure {
 			return name
 		}
-		if _, ok := c.v.cached(name, c.now); ok {
-			return name
+		if c.stop != nil {
+			return ""
 		}
 		name = parentName(name)
 	}
 	return ""
+}
+
+// known reports whether this lookup or the cache has proven zone.
+func (c *chase) known(zone string) bool {
+	if zr, ok := c.zones[zone]; ok {
+		return zr.sec == Secure
+	}
+	_, ok := c.v.cached(zone, c.now)
+	return ok
 }
 
 // parentName returns the name one label up, or "" for the root.
