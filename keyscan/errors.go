@@ -212,4 +212,4 @@ var errDeadline = errors.New("connection deadline")
 
 // errTargetDeadline is the cause of a target's context ending at
 // [Scanner.TargetTimeout].
-var errTargetDeadline = errors.New("target deadline")
+var errTargetDeadline = errors.New("the target's deadline passed (Scanner.TargetTimeout)")

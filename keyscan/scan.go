@@ -652,13 +652,14 @@ func (s *Scanner) attempt(ctx context.Context, addr string, kt KeyType, algos []
 	now := time.Now()
 	release, err := s.hosts.acquire(ctx, addr, s.perHost())
 	if err != nil {
-		return fail(Canceled, StageConnect, now, err)
+		// The caller's cancellation, or the target's deadline.
+		return fail(classify(ctx, err), StageConnect, now, context.Cause(ctx))
 	}
 	defer release()
 	select {
 	case s.global <- struct{}{}:
 	case <-ctx.Done():
-		return fail(Canceled, StageConnect, now, ctx.Err())
+		return fail(classify(ctx, ctx.Err()), StageConnect, now, context.Cause(ctx))
 	}
 	defer func() { <-s.global }()
 

@@ -100,3 +100,19 @@ func TestManyAddressesBounded(t *testing.T) {
 	assert.ErrorIs(t, r.Errors[2], Timeout, "cut short by the target's deadline")
 	assert.ErrorContains(t, r.Errors[3], ": 2 more host(s) not tried: the target's deadline of 500ms")
 }
+
+// TestTargetDeadlineWaitingForSlot: a target whose deadline passes while
+// it waits for a connection slot fails as a timeout (not as canceled) at
+// its deadline.
+func TestTargetDeadlineWaitingForSlot(t *testing.T) {
+	s := &Scanner{Concurrency: 2, TargetTimeout: 300 * time.Millisecond}
+	s.init()
+	s.global <- struct{}{} // other targets hold every slot
+	s.global <- struct{}{}
+	start := time.Now()
+	r := s.ScanTarget(context.Background(), Target{Hosts: []string{"127.0.0.1"}, Port: 1})
+	assert.Less(t, time.Since(start), time.Second)
+	require.Len(t, r.Errors, 1)
+	assert.ErrorIs(t, r.Errors[0], Timeout)
+	assert.Regexp(t, `timeout during connect after 3\d\dms: the target's deadline passed \(Scanner.TargetTimeout\)$`, r.Errors[0].Error())
+}

@@ -222,3 +222,27 @@ func TestReadTargetsLimits(t *testing.T) {
 	require.Len(t, errs, 1)
 	assert.EqualError(t, errs[0], "keyscan: h:2: line is 50 bytes long, more than the 10 allowed")
 }
+
+// FuzzReadTargets: any file gives targets and errors within the limits,
+// never a panic; every error names its line, and no error repeats a line
+// longer than the limit.
+func FuzzReadTargets(f *testing.F) {
+	f.Add([]byte("# inventory\n\nweb1 # primary\n127.0.0.1,127.0.0.9 Web1.Example,web1\nbad:port\n[::1]:2222\n127.0.0.0/31"))
+	f.Add([]byte("web1\r\n" + strings.Repeat("a", 70) + "\n192.0.2.0/29\nweb2"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		limits := &TargetLimits{MaxLineLength: 64, MaxSize: 512, MaxTargets: 20}
+		ts, errs := ReadTargets(bytes.NewReader(b), "f", limits)
+		if len(ts) > limits.MaxTargets {
+			t.Fatalf("%d targets", len(ts))
+		}
+		for _, err := range errs {
+			var te *TargetError
+			if !errors.As(err, &te) || te.Name != "f" || te.Line < 1 {
+				t.Fatalf("error %v does not name its line", err)
+			}
+			if len(te.Text) > limits.MaxLineLength {
+				t.Fatalf("error repeats %d bytes", len(te.Text))
+			}
+		}
+	})
+}
