@@ -227,3 +227,16 @@ func TestSARIFSchemaRejects(t *testing.T) {
 		assert.Error(t, sch.Validate(inst), doc)
 	}
 }
+
+// TestREADMEAudit checks that the README shows the sample's report as it is.
+func TestREADMEAudit(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, after, ok := strings.Cut(string(readme), "--inventory examples/testdata/fleet_inventory --require-hashed\n")
+	require.True(t, ok, "README has no audit of the sample")
+	shown, _, ok := strings.Cut(after, "$ echo $?\n")
+	require.True(t, ok)
+	var b bytes.Buffer
+	require.NoError(t, sampleReport(t).WriteText(&b))
+	assert.Equal(t, b.String(), shown)
+}
