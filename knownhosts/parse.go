@@ -164,16 +164,8 @@ func (e *Entry) parseKey() *parsedKey {
 // commentOf returns what follows the key in "TYPE BASE64 comment": the
 // text after the blanks that end the base64 field.
 func commentOf(keyText string) string {
-	s := keyText
-	i := indexBlank(s)
-	if i < 0 {
-		return ""
-	}
-	s = trimBlanks(s[i:])
-	if i = indexBlank(s); i < 0 {
-		return ""
-	}
-	return trimBlanks(s[i:])
+	_, _, comment := keyline.Key(keyText)
+	return comment
 }
 
 // usable reports whether ssh loads this entry: host field and key parse,
@@ -368,33 +360,31 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 	if i := strings.IndexByte(text, 0); i >= 0 {
 		text = text[:i]
 	}
-	s := trimBlanks(text)
+	s := keyline.TrimBlanks(text)
 	if s == "" {
 		return BlankLine, ""
 	}
 	if s[0] == '#' {
 		return CommentLine, ""
 	}
-	marker, s, ok := parseMarker(s)
+	m, s, bad, ok := keyline.Marker(s)
 	if !ok {
-		tok, _, _ := strings.Cut(s, " ")
-		tok, _, _ = strings.Cut(tok, "\t")
-		return InvalidLine, fmt.Sprintf("invalid marker %s", keyline.Quote(tok, maxQuoted))
+		return InvalidLine, fmt.Sprintf("invalid marker %s", keyline.Quote(bad, maxQuoted))
 	}
-	end := indexBlank(s)
-	if end <= 0 {
-		if s == "" {
-			return InvalidLine, "marker without host names"
-		}
+	if s == "" {
+		return InvalidLine, "marker without host names"
+	}
+	end := keyline.FieldEnd(s)
+	if end == len(s) {
 		return InvalidLine, "no key after the host names"
 	}
 	hosts := s[:end]
-	rest := trimBlanks(s[end:])
+	rest := keyline.TrimBlanks(s[end:])
 	if rest == "" || rest[0] == '#' {
 		return InvalidLine, "no key after the host names"
 	}
-	l := indexBlank(rest)
-	if l < 0 {
+	l := keyline.FieldEnd(rest)
+	if l == len(rest) {
 		return InvalidLine, fmt.Sprintf("no key after the key type %s", keyline.Quote(rest, maxQuoted))
 	}
 	typ := rest[:l]
@@ -407,11 +397,11 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 		}
 		return InvalidLine, fmt.Sprintf("unknown key type %q", typ)
 	}
-	after := trimBlanks(rest[l:])
+	after := keyline.TrimBlanks(rest[l:])
 	if after == "" || after[0] == '#' {
 		return InvalidLine, fmt.Sprintf("no key after the key type %q", typ)
 	}
-	e.Marker, e.Hosts, e.KeyText = marker, hosts, rest
+	e.Marker, e.Hosts, e.KeyText = fingerprint.Marker(m), hosts, rest
 	if hosts[0] == '|' {
 		h := scratch
 		if h == nil {
@@ -424,36 +414,6 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 		}
 	}
 	return EntryLine, ""
-}
-
-// parseMarker reads the markers at the start of s as OpenSSH's
-// check_markers does, quirks included: a marker ends at the first space of
-// the line (or, if there is none, the first tab), and only one marker is
-// allowed.
-func parseMarker(s string) (fingerprint.Marker, string, bool) {
-	var m fingerprint.Marker
-	for len(s) > 0 && s[0] == '@' {
-		if m != "" {
-			return "", s, false
-		}
-		sp := strings.IndexByte(s, ' ')
-		if sp < 0 {
-			sp = strings.IndexByte(s, '\t')
-		}
-		if sp <= 1 || sp >= 32 {
-			return "", s, false
-		}
-		switch fingerprint.Marker(s[:sp]) {
-		case fingerprint.CertAuthority:
-			m = fingerprint.CertAuthority
-		case fingerprint.Revoked:
-			m = fingerprint.Revoked
-		default:
-			return "", s, false
-		}
-		s = strings.TrimLeft(s[sp:], " \t")
-	}
-	return m, s, true
 }
 
 // Entries returns the entries of the file in order.
@@ -549,21 +509,3 @@ func readWithState(name string) (string, *fileState, error) {
 
 // maxQuoted is how much of a field a message quotes.
 const maxQuoted = 64
-
-// indexBlank is strings.IndexAny(s, " \t"), without building a set.
-func indexBlank(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' || s[i] == '\t' {
-			return i
-		}
-	}
-	return -1
-}
-
-// trimBlanks drops leading spaces and tabs.
-func trimBlanks(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	return s
-}
