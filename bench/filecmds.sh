@@ -48,9 +48,9 @@ bench() {
 		# Round 0 warms the page cache and is not counted.
 		local a="$lab/$name.a" b="$lab/$name.b"
 		[ "$i" = 0 ] && a="$lab/warm" b="$lab/warm"
-		[ "$fresh" = 1 ] && cp "$lab/kh" "$lab/kh.run"
+		[ "$fresh" = 1 ] && cp "$lab/kh" "$lab/kh.run" && sync "$lab/kh.run"
 		timed "$a" $ours
-		[ "$fresh" = 1 ] && cp "$lab/kh" "$lab/kh.run"
+		[ "$fresh" = 1 ] && cp "$lab/kh" "$lab/kh.run" && sync "$lab/kh.run"
 		timed "$b" $theirs
 	done
 	paste -d' ' "$lab/$name.a" "$lab/$name.b" | awk '{ print $3 / $1 }' >"$lab/$name.ratio"
