@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/hostkeys/hostkeys"
@@ -131,6 +132,13 @@ func runVerify(e *env, args []string) int {
 		req, err := hostkeys.ParseRequirements(*require)
 		if err != nil {
 			return usage("--require: %s", strings.TrimPrefix(err.Error(), "hostkeys: "))
+		}
+		configured := map[hostkeys.Source]bool{hostkeys.SourcePins: len(pinFiles) > 0,
+			hostkeys.SourceKnownHosts: len(khFiles) > 0, hostkeys.SourceSSHFP: *useSSHFP}
+		for _, r := range req {
+			if !slices.ContainsFunc(r, func(s hostkeys.Source) bool { return configured[s] }) {
+				return usage("--require %s: no such source is given (--pins, --known-hosts, --sshfp)", r)
+			}
 		}
 		policy.Require = req
 	}
