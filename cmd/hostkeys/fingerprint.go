@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hostkeys/hostkeys/cmd/hostkeys/internal/sshkeygen"
 	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/internal/mprintf"
-	"github.com/hostkeys/hostkeys/internal/sshkeygen"
 )
 
 func init() {
