@@ -12,8 +12,11 @@
 // [Parse] reads every form people publish and paste: OpenSSH's prefixed
 // forms, the bare colon-separated MD5 that vendor pages list
 // ("97:8c:1b:f2:6f:14:6b:5c:3b:ec:aa:46:46:74:7c:40 (RSA)"), hex and
-// base64 digests with or without padding, and whole lines of ssh-keygen -l
-// output. [Fingerprint.Matches] compares with a key in constant time.
+// base64 digests with or without padding, whole lines of ssh-keygen -l
+// output, and the lines ssh prints ("ED25519 key fingerprint is
+// SHA256:...."). Text after the fingerprint that is none of these is an
+// error that names it, never dropped. [Fingerprint.Matches] compares with
+// a key in constant time.
 //
 // # Keys
 //
@@ -36,5 +39,9 @@
 // [ReadKeys] reads .pub, authorized_keys and known_hosts files line by line
 // as ssh-keygen -l does, keeps host lists, options, markers and comments,
 // and reports every line that holds no key with its number and the reason,
-// instead of skipping it silently.
+// instead of skipping it silently. Lines are at most [MaxLineLength] long.
+//
+// [LoadPublicKey] reads the public key of a key file as ssh and ssh-keygen
+// do: the file as a public key file, the .pub file beside it, or the
+// public key an OpenSSH private key file carries in the clear.
 package fingerprint
