@@ -606,7 +606,10 @@ func splitAddress(addr string) (string, int) {
 // ssh.ClientConfig.HostKeyAlgorithms, so that the server presents a key the
 // policy knows: the algorithms of pinned and known keys (and every
 // certificate algorithm when a CA is pinned or known) first, then the rest
-// of the default list, each group in the default order.
+// of the default list, each group in the default order. A fingerprint pin
+// says which algorithms to prefer only through its type label ("(ED25519)");
+// without one the server may present another of its keys, which the pins
+// then contradict.
 func (p *Policy) HostKeyAlgorithms(host string, port int) []string {
 	defaults := knownhosts.New(knownhosts.Options{}).HostKeyAlgorithms("")
 	addr := net.JoinHostPort(host, strconv.Itoa(portOr22(port)))
