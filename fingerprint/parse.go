@@ -5,7 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/hostkeys/hostkeys/internal/keyline"
 )
 
 // ParseError reports a string that is not a fingerprint in any form
@@ -20,19 +21,7 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("fingerprint: cannot parse %q: %s", clip(e.Input, 120), e.Reason)
-}
-
-// clip shortens s to at most n bytes (at a character boundary), marking
-// the cut, so that messages about long input stay short.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
+	return fmt.Sprintf("fingerprint: cannot parse %s: %s", keyline.Quote(e.Input, 120), e.Reason)
 }
 
 const expectedForms = "want SHA256:<base64>, MD5:<hex pairs>, bare colon-separated MD5 hex, or a hex or base64 SHA-256 digest"
@@ -151,11 +140,11 @@ func parseFields(s string, fields []string) (Fingerprint, string, string) {
 			return Fingerprint{}, fields[1], reason
 		}
 		tail := rest(1)
-		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %q after the fingerprint", clip(tail, 60))
+		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %s after the fingerprint", keyline.Quote(tail, 60))
 	}
 	if len(fields) > 2 {
 		tail := rest(2)
-		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %q after the key type label", clip(tail, 60))
+		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %s after the key type label", keyline.Quote(tail, 60))
 	}
 	fp.KeyType = label
 	return fp, "", ""
@@ -170,7 +159,7 @@ func parseSentence(rest []string, tail, label string) (Fingerprint, string, stri
 		return Fingerprint{}, "", "no fingerprint after \"is\""
 	}
 	if len(rest) > 1 {
-		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %q after the fingerprint", clip(tail, 60))
+		return Fingerprint{}, tail, fmt.Sprintf("unexpected text %s after the fingerprint", keyline.Quote(tail, 60))
 	}
 	fp, part, reason := parseDigest(trimPeriod(rest[0]))
 	if reason != "" {
@@ -198,13 +187,13 @@ func trimPeriod(s string) string {
 func parseLabel(tok string) (string, string) {
 	if len(tok) < 2 || tok[0] != '(' || tok[len(tok)-1] != ')' {
 		if strings.HasPrefix(tok, "(") || strings.HasSuffix(tok, ")") {
-			return "", fmt.Sprintf("unbalanced parenthesis in %q", clip(tok, 40))
+			return "", fmt.Sprintf("unbalanced parenthesis in %s", keyline.Quote(tok, 40))
 		}
-		return "", fmt.Sprintf("%q is not a key type label in parentheses", clip(tok, 40))
+		return "", fmt.Sprintf("%s is not a key type label in parentheses", keyline.Quote(tok, 40))
 	}
 	label := strings.ToUpper(tok[1 : len(tok)-1])
 	if !knownLabel(label) {
-		return "", fmt.Sprintf("unknown key type label %q", clip(label, 40))
+		return "", fmt.Sprintf("unknown key type label %s", keyline.Quote(label, 40))
 	}
 	return label, ""
 }
@@ -238,7 +227,7 @@ func parseToken(tok string) (Fingerprint, string) {
 			if isDigestName(name) {
 				return Fingerprint{}, fmt.Sprintf("unsupported digest %s (OpenSSH prints SHA256, MD5 and SHA1)", name)
 			}
-			return Fingerprint{}, fmt.Sprintf("unknown prefix %q; %s", clip(tok[:i+1], 40), expectedForms)
+			return Fingerprint{}, fmt.Sprintf("unknown prefix %s; %s", keyline.Quote(tok[:i+1], 40), expectedForms)
 		}
 		sum, reason := decodeDigest(tok[i+1:], h)
 		if reason != "" {
@@ -269,7 +258,7 @@ func parseToken(tok string) (Fingerprint, string) {
 			return Fingerprint{Hash: h, Sum: sum}, ""
 		}
 	}
-	return Fingerprint{}, fmt.Sprintf("%q is not a recognised digest; %s", clip(tok, 60), expectedForms)
+	return Fingerprint{}, fmt.Sprintf("%s is not a recognised digest; %s", keyline.Quote(tok, 60), expectedForms)
 }
 
 // isDigestName reports whether s (upper case) names a digest family
@@ -303,12 +292,12 @@ func decodeDigest(body string, h Hash) ([]byte, string) {
 		return sum, ""
 	}
 	if h == MD5 {
-		return nil, fmt.Sprintf("want %d colon-separated hex pairs, got %q", h.Size(), clip(body, 60))
+		return nil, fmt.Sprintf("want %d colon-separated hex pairs, got %s", h.Size(), keyline.Quote(body, 60))
 	}
 	if sum, ok := decodeBase64(body, h.Size()); ok {
 		return sum, ""
 	}
-	return nil, fmt.Sprintf("want %d bytes of base64 (%d characters without padding), got %q", h.Size(), base64.RawStdEncoding.EncodedLen(h.Size()), clip(body, 60))
+	return nil, fmt.Sprintf("want %d bytes of base64 (%d characters without padding), got %s", h.Size(), base64.RawStdEncoding.EncodedLen(h.Size()), keyline.Quote(body, 60))
 }
 
 func decodeColonHex(s string) ([]byte, string) {
@@ -316,7 +305,7 @@ func decodeColonHex(s string) ([]byte, string) {
 	sum := make([]byte, 0, len(parts))
 	for i, p := range parts {
 		if len(p) != 2 || !isHex(p) {
-			return nil, fmt.Sprintf("byte %d is %q, want two hex digits", i+1, p)
+			return nil, fmt.Sprintf("byte %d is %s, want two hex digits", i+1, keyline.Quote(p, 16))
 		}
 		b, _ := hex.DecodeString(p)
 		sum = append(sum, b[0])
