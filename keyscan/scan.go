@@ -410,8 +410,9 @@ func (s *Scanner) ScanTarget(ctx context.Context, t Target) *Result {
 		return r
 	}
 
-	// Find an address that answers, fetching the first key, within the
-	// target's deadline and address limit.
+	// The target's deadline covers all that follows. First find an
+	// address that answers, fetching the first key, within the limit of
+	// addresses.
 	ctx, cancel := context.WithTimeoutCause(ctx, s.targetTimeout(), errTargetDeadline)
 	defer cancel()
 	var first *conn
