@@ -31,7 +31,8 @@ func init() {
 const verifyUsage = `usage: hostkeys verify [--pins FILE]... [--known-hosts FILE]...
                       [--sshfp [--resolver ADDR]... [--validate [--anchor FILE]...]]
                       [--require SOURCES] [--write FILE [-H]] [-c] [-p PORT]
-                      [-t TYPES] [-T TIMEOUT] [-f FILE]... [-J HOPS] [--json] [-v]
+                      [-t TYPES] [-T TIMEOUT] [-f FILE]... [-J HOPS [-i FILE]...
+                      [--jump-known-hosts FILE]...] [--json] [-v]
                       [HOST[:PORT]...]
 
 Scans each HOST as hostkeys scan does and decides each key it presents:
@@ -67,8 +68,12 @@ against pins, known_hosts and SSHFP, and written).
   -T TIMEOUT          deadline of each connection (default 5s)
   -f FILE             read targets from FILE, one per line ("-" for stdin)
   -J [USER@]HOST[:PORT][,...]
-                      scan through these SSH jump hosts (as hostkeys scan -J,
-                      with ssh's default keys and known_hosts)
+                      scan through these SSH jump hosts, as hostkeys scan -J
+                      (a jump host's key must be in known_hosts)
+  -i FILE             a private key for the jump hosts (repeatable)
+  --jump-known-hosts FILE
+                      known_hosts for the jump hosts (repeatable; default
+                      ssh's files)
   --json              print the report as JSON (schema version 1; see
                       hostkeys.VerifyReport.MarshalJSON)
   -v                  also print rejected keys of hosts that passed
@@ -91,6 +96,9 @@ func runVerify(e *env, args []string) int {
 	fs.Var(&resolvers, "resolver", "")
 	fs.Var(&anchors, "anchor", "")
 	fs.Var(&targetFiles, "f", "")
+	var identities, jumpKnown stringList
+	fs.Var(&identities, "i", "")
+	fs.Var(&jumpKnown, "jump-known-hosts", "")
 	useSSHFP := fs.Bool("sshfp", false, "")
 	validate := fs.Bool("validate", false, "")
 	require := fs.String("require", "", "")
@@ -213,17 +221,32 @@ func runVerify(e *env, args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *jump == "" && (len(identities) > 0 || len(jumpKnown) > 0) {
+		return usage("-i and --jump-known-hosts are for the jump hosts of -J")
+	}
 	if *jump != "" {
 		hops, err := parseJumpHosts(*jump)
 		if err != nil {
 			return usage("-J: %v", err)
 		}
-		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: hops, timeout: s.Timeout, network: "tcp"})
+		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: hops, identities: identities,
+			knownHosts: jumpKnown, timeout: s.Timeout, network: "tcp"})
 		var se *jumpSetupError
-		if errors.As(err, &se) {
-			return usage("%s", se.msg)
-		}
-		if err != nil {
+		var je *jumpError
+		switch {
+		case errors.As(err, &se):
+			e.errorf("verify: %s", se.msg)
+			if se.hint != "" {
+				e.hintf("%s", se.hint)
+			}
+			return exitUsage
+		case errors.As(err, &je):
+			e.errorf("verify: %s", je)
+			for _, h := range je.hints {
+				e.hintf("%s", h)
+			}
+			return exitFindings
+		case err != nil:
 			e.errorf("verify: %v", err)
 			return exitFindings
 		}

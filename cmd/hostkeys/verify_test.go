@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -155,5 +156,43 @@ func TestCIRecipes(t *testing.T) {
 		if string(before) != string(after) {
 			t.Errorf("recipe %d: known_hosts changed by a failed step", i)
 		}
+	}
+}
+
+// TestVerifyJump: verify through an SSH jump host (-J, -i,
+// --jump-known-hosts), the target's key checked against the pins.
+func TestVerifyJump(t *testing.T) {
+	jump := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}, Login: true})
+	target := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
+	dir := t.TempDir()
+	jumpKH := filepath.Join(dir, "jump_known_hosts")
+	pins := filepath.Join(dir, "pins")
+	write := func(path, text string) {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(jumpKH, jump.HostPort()+" "+string(ssh.MarshalAuthorizedKey(jump.Keys[0])))
+	write(pins, fmt.Sprintf("Host %s\n%s\n", target.HostPort(), fingerprint.Of(target.Keys[0], fingerprint.SHA256)))
+	hop := fmt.Sprintf("%s@127.0.0.1:%d", jump.User, jump.Port)
+	verify := func(args ...string) (int, string, string) {
+		var stdout, stderr strings.Builder
+		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+			getenv: func(k string) string { return map[string]string{"HOME": dir}[k] }}
+		code := run(e, append([]string{"verify"}, args...))
+		return code, stdout.String(), stderr.String()
+	}
+	code, out, errOut := verify("-J", hop, "-i", jump.UserKeyFile, "--jump-known-hosts", jumpKH, "--pins", pins, target.Addr)
+	if code != 0 || !strings.Contains(out, " accepted: confirmed by pins") {
+		t.Fatalf("exit %d\n%s\n%s\njump log:\n%s", code, out, errOut, jump.Log())
+	}
+	// The jump host's own key is not in its known_hosts: refused, exit 1.
+	write(jumpKH, "# empty\n")
+	code, _, errOut = verify("-J", hop, "-i", jump.UserKeyFile, "--jump-known-hosts", jumpKH, "--pins", pins, target.Addr)
+	if code != 1 || !strings.Contains(errOut, "jump host") {
+		t.Fatalf("exit %d, want 1 with the jump host named\n%s", code, errOut)
+	}
+	if code, _, _ := verify("-i", jump.UserKeyFile, "--pins", pins, target.Addr); code != 2 {
+		t.Fatalf("-i without -J: exit %d, want 2", code)
 	}
 }
