@@ -60,20 +60,8 @@ func newKnownHostsFlags(name string) *knownHostsFlags {
 // ssh-keygen's getopt allows); ok is false when the command should exit
 // with code.
 func (k *knownHostsFlags) parse(e *env, name, usage string, args []string) (code int, ok bool) {
-	for {
-		if code, ok := parseFlags(e, k.fs, args, name, usage); !ok {
-			return code, false
-		}
-		args = k.fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		if args[0] == "--" {
-			k.args = append(k.args, args[1:]...)
-			break
-		}
-		k.args = append(k.args, args[0])
-		args = args[1:]
+	if k.args, code, ok = parseArgs(e, k.fs, args, name, usage); !ok {
+		return code, false
 	}
 	if k.file == "" {
 		home := e.getenv("HOME")

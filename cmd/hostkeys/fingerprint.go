@@ -51,16 +51,16 @@ func runFingerprint(e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "")
 	fs.Bool("l", true, "") // accepted for ssh-keygen habits; always on
 	fs.Var(&files, "f", "")
-	if code, ok := parseFlags(e, fs, args, "fingerprint", fingerprintUsage); !ok {
+	rest, code, ok := parseArgs(e, fs, args, "fingerprint", fingerprintUsage)
+	if !ok {
 		return code
 	}
-	files = append(files, fs.Args()...)
+	files = append(files, rest...)
 	if len(files) == 0 {
 		e.errorf("fingerprint: no file given")
 		e.hintf("name a key file with -f FILE, or - for standard input")
 		return exitUsage
 	}
-	var h fingerprint.Hash
 	h, ok := hashFlag(e, "fingerprint", *hashName)
 	if !ok {
 		return exitUsage

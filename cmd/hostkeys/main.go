@@ -175,6 +175,26 @@ func parseFlags(e *env, fs *flag.FlagSet, args []string, name, usage string) (co
 	return usageError(e, name, "%v", err), false
 }
 
+// parseArgs is parseFlags for a command whose flags may also follow its
+// other arguments, as OpenSSH's getopt allows ("find HOST -f FILE"); "--"
+// ends the flags. It returns the arguments that are not flags.
+func parseArgs(e *env, fs *flag.FlagSet, args []string, name, usage string) (rest []string, code int, ok bool) {
+	for {
+		if code, ok := parseFlags(e, fs, args, name, usage); !ok {
+			return nil, code, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, 0, true
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), 0, true
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
 // usageError reports a usage error of command name the one way every
 // command does: the error, then a hint at the command's -h; exit status 2.
 func usageError(e *env, name, format string, args ...any) int {

@@ -99,22 +99,24 @@ func runSSHFP(e *env, args []string) int {
 	fs.BoolVar(&o.sha1, "sha1", false, "")
 	fs.DurationVar(&o.timeout, "timeout", defaultCheckTimeout, "")
 	fs.BoolVar(&o.json, "json", false, "")
-	if code, ok := parseFlags(e, fs, args, "sshfp", sshfpUsage); !ok {
+	rest, code, ok := parseArgs(e, fs, args, "sshfp", sshfpUsage)
+	if !ok {
 		return code
 	}
-	if fs.NArg() != 1 {
-		if fs.NArg() == 0 {
+	if len(rest) != 1 {
+		if len(rest) == 0 {
 			return usageError(e, "sshfp", "no host name given")
 		}
-		return usageError(e, "sshfp", "one host name expected, got %d", fs.NArg())
+		return usageError(e, "sshfp", "one host name expected, got %d: %s", len(rest), joinQuoted(rest))
 	}
+	name := rest[0]
 	if o.check {
 		if len(files) > 0 || *generic || len(opts) > 0 {
 			e.errorf("sshfp: -f, -g and -O print records; they do not go with --check")
 			e.hintf("give the host's keys to --check with --keys FILE")
 			return exitUsage
 		}
-		return runSSHFPCheck(e, fs.Arg(0), &o)
+		return runSSHFPCheck(e, name, &o)
 	}
 	// -O hashalg= as ssh-keygen -r takes it: scan's -O is the same
 	// option, but ssh-keygen, unlike ssh-keyscan, takes "hashalg" in any
@@ -137,7 +139,6 @@ func runSSHFP(e *env, args []string) int {
 		}
 		only = h
 	}
-	name := fs.Arg(0)
 	explicit := len(files) > 0
 	if !explicit {
 		files = defaultHostKeys
