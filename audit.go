@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,7 +80,7 @@ type Finding struct {
 // Location returns "file:line", "file" or "".
 func (f *Finding) Location() string {
 	if f.Line > 0 {
-		return fmt.Sprintf("%s:%d", f.File, f.Line)
+		return f.File + ":" + strconv.Itoa(f.Line)
 	}
 	return f.File
 }
@@ -364,8 +365,18 @@ func (a *auditor) load(ctx context.Context) error {
 // parseKeys parses every entry's key on all workers (Entry keeps the
 // result), so that Problems and the checks find them parsed.
 func (a *auditor) parseKeys() {
-	var next atomic.Int64
+	a.parallel(len(a.ents), func(i int) {
+		x := &a.ents[i]
+		if k, err := x.e.Key(); err == nil {
+			x.key = k
+		}
+	})
+}
+
+// parallel calls fn(i) for i from 0 to n-1 on all workers, in blocks.
+func (a *auditor) parallel(n int, fn func(i int)) {
 	const block = 1024
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < a.opts.Workers; w++ {
 		wg.Add(1)
@@ -373,14 +384,11 @@ func (a *auditor) parseKeys() {
 			defer wg.Done()
 			for {
 				lo := int(next.Add(block)) - block
-				if lo >= len(a.ents) {
+				if lo >= n {
 					return
 				}
-				for i := lo; i < min(lo+block, len(a.ents)); i++ {
-					x := &a.ents[i]
-					if k, err := x.e.Key(); err == nil {
-						x.key = k
-					}
+				for i := lo; i < min(lo+block, n); i++ {
+					fn(i)
 				}
 			}
 		}()

@@ -136,10 +136,13 @@ func (a *auditor) checkPins() {
 			}
 		}
 	}
-	for i := range a.ents {
+	// Entries against the pins of their names, on all workers (Pins is
+	// safe for concurrent lookups); the findings are added in order after.
+	verdicts := make([]pinVerdict, len(a.ents))
+	a.parallel(len(a.ents), func(i int) {
 		x := &a.ents[i]
 		if !x.usable() || x.e.Marker != "" {
-			continue
+			return
 		}
 		var names []string
 		if x.e.IsHashed() {
@@ -147,7 +150,12 @@ func (a *auditor) checkPins() {
 		} else if len(wildcards(x.e.Patterns())) == 0 {
 			names = literalNames(x.e.Hosts)
 		}
-		a.checkEntryPins(int32(i), names)
+		verdicts[i] = a.entryPins(x, names)
+	})
+	for i, v := range verdicts {
+		if v.rule != "" {
+			a.addAt(v.rule, int32(i), v.msg)
+		}
 	}
 
 	// Approved hosts missing from known_hosts, and hosts approved only by MD5.
@@ -215,9 +223,11 @@ func (a *auditor) inInventory(name string) bool {
 	return false
 }
 
-// checkEntryPins checks one entry against the pins of its names.
-func (a *auditor) checkEntryPins(i int32, names []string) {
-	x := &a.ents[i]
+// pinVerdict is what the pins say of an entry: a finding, or none.
+type pinVerdict struct{ rule, msg string }
+
+// entryPins checks one entry against the pins of its names.
+func (a *auditor) entryPins(x *entInfo, names []string) pinVerdict {
 	for _, name := range names {
 		pins := a.lookupPins(name)
 		var approved []*Pin
@@ -226,8 +236,7 @@ func (a *auditor) checkEntryPins(i int32, names []string) {
 			switch p.Marker {
 			case fingerprint.Revoked:
 				if p.Matches(x.key) {
-					a.addAt(RuleContradictsPins, i, fmt.Sprintf("The approved list revokes this key for %q at %s.", name, p.Location()))
-					return
+					return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list revokes this key for %q at %s.", name, p.Location())}
 				}
 			case fingerprint.CertAuthority:
 				cas++
@@ -237,12 +246,10 @@ func (a *auditor) checkEntryPins(i int32, names []string) {
 		}
 		if len(approved) == 0 {
 			if cas == 0 {
-				a.addAt(RuleNotInPins, i, fmt.Sprintf("Host %q is not in the approved list.", name))
-			} else {
-				a.addAt(RuleContradictsPins, i, fmt.Sprintf("The approved list approves only host certificates for %q; not this plain %s key.",
-					name, x.key.Type()))
+				return pinVerdict{RuleNotInPins, fmt.Sprintf("Host %q is not in the approved list.", name)}
 			}
-			return
+			return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list approves only host certificates for %q; not this plain %s key.",
+				name, x.key.Type())}
 		}
 		matched := false
 		for _, p := range approved {
@@ -252,9 +259,9 @@ func (a *auditor) checkEntryPins(i int32, names []string) {
 			}
 		}
 		if !matched {
-			a.addAt(RuleContradictsPins, i, fmt.Sprintf("The approved list names other keys for %q (%s); not this %s key.",
-				name, approved[0].Location(), x.key.Type()))
-			return
+			return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list names other keys for %q (%s); not this %s key.",
+				name, approved[0].Location(), x.key.Type())}
 		}
 	}
+	return pinVerdict{}
 }

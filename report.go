@@ -30,8 +30,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	groups := map[string]*group{}
 	var heads []string
 	locW, sevW := 0, len("warning")
+	locs := make([]string, len(r.Findings))
 	for i := range r.Findings {
 		f := &r.Findings[i]
+		locs[i] = f.Location()
 		head := f.Host
 		switch {
 		case head == "":
@@ -46,7 +48,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			heads = append(heads, head)
 		}
 		g.items = append(g.items, i)
-		locW = max(locW, len(f.Location()))
+		locW = max(locW, len(locs[i]))
 	}
 	rank := func(h string) int {
 		switch h {
@@ -71,7 +73,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		bw.WriteByte('\n')
 		for _, i := range groups[h].items {
 			f := &r.Findings[i]
-			fmt.Fprintf(bw, "  %-*s  %-*s  %s  %s\n", locW, f.Location(), sevW, f.Severity, f.RuleID, f.Message)
+			bw.WriteString("  ")
+			pad(bw, locs[i], locW)
+			bw.WriteString("  ")
+			pad(bw, f.Severity.String(), sevW)
+			bw.WriteString("  ")
+			bw.WriteString(f.RuleID)
+			bw.WriteString("  ")
+			bw.WriteString(f.Message)
+			bw.WriteByte('\n')
 		}
 	}
 	if len(heads) > 0 {
@@ -80,6 +90,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	bw.WriteString(r.summary())
 	bw.WriteByte('\n')
 	return bw.Flush()
+}
+
+// pad writes s and blanks up to width.
+func pad(w *bufio.Writer, s string, width int) {
+	w.WriteString(s)
+	for n := len(s); n < width; n++ {
+		w.WriteByte(' ')
+	}
 }
 
 // summary is "N findings: E errors, W warnings, N notes".
