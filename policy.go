@@ -35,7 +35,7 @@ const (
 	SourceScan Source = "scan"
 )
 
-// Sources lists the sources in the order verdicts list their evidence.
+// sources lists the sources in the order verdicts list their evidence.
 var sources = []Source{SourcePins, SourceKnownHosts, SourceSSHFP, SourceScan}
 
 // Status is what one source says about a key.

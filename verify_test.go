@@ -347,3 +347,35 @@ func TestPolicyCallbackSSHD(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, VerdictContradicted, ve.Verdict.Rule)
 }
+
+// TestVerifyWrittenFileSatisfiesSSH: the real ssh, with
+// StrictHostKeyChecking=yes and only the file --write made, logs in
+// (HostKeyAlias makes it look up the name verify checked and wrote).
+func TestVerifyWrittenFileSatisfiesSSH(t *testing.T) {
+	sshBin := testpeer.Binary(t, "ssh", "openssh-client")
+	srv := startSSHD(t, testpeer.ServerOptions{Login: true})
+	dir := t.TempDir()
+	pins := loadPins(t, writeFile(t, dir, "pins", "Host git.example.com,[git.example.com]:*\n"+keyText(srv.Keys[0])+"\n"+keyText(srv.Keys[1])+"\n"))
+	rep := verify(t, &Policy{Pins: []*Pins{pins}}, srv.Addr+" git.example.com")
+	require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
+	kh := filepath.Join(dir, "known_hosts")
+	n, err := rep.WriteKnownHosts(kh, WriteOptions{Hash: true})
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+
+	ssh := func(knownHosts string) ([]byte, error) {
+		return exec.Command(sshBin, "-F", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+			"-o", "UserKnownHostsFile="+knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
+			"-o", fmt.Sprintf("HostKeyAlias=[git.example.com]:%d", srv.Port), "-o", "IdentitiesOnly=yes", "-i", srv.UserKeyFile,
+			"-p", fmt.Sprint(srv.Port), "-l", srv.User, "127.0.0.1", "echo", "logged-in").CombinedOutput()
+	}
+	out, err := ssh(kh)
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "logged-in")
+
+	// The oracle refuses a file without the host: the test can fail.
+	empty := writeFile(t, dir, "empty", "")
+	out, err = ssh(empty)
+	require.Error(t, err)
+	assert.Contains(t, string(out), "Host key verification failed")
+}
