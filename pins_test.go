@@ -280,3 +280,24 @@ func BenchmarkPinsLookup10k(b *testing.B) {
 		}
 	}
 }
+
+// TestREADMEPinList: the pin list the README shows parses (its Include
+// read from testdata/pins) and means what the README says.
+func TestREADMEPinList(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, sec, ok := strings.Cut(string(readme), "\n## Pins and verify\n")
+	require.True(t, ok)
+	_, block, ok := strings.Cut(sec, "\n```\n")
+	require.True(t, ok)
+	block, _, ok = strings.Cut(block, "\n```\n")
+	require.True(t, ok)
+	p, err := ParsePins(strings.NewReader(block+"\n"), filepath.Join("testdata", "pins", "readme.txt"))
+	require.NoError(t, err)
+	gh := p.Lookup("github.com", 22)
+	require.NotEmpty(t, gh)
+	assert.True(t, gh[0].Matches(ghKey(t)))
+	assert.Len(t, p.Lookup("altssh.bitbucket.org", 443), 2)
+	assert.Len(t, p.Lookup("a.corp.example.com", 22), 2)
+	assert.Len(t, p.Lookup("git.example.com", 22), 1)
+}
