@@ -379,3 +379,32 @@ func TestVerifyWrittenFileSatisfiesSSH(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, string(out), "Host key verification failed")
 }
+
+// TestVerifyIPv6AndDropbear: an IPv6 literal target is pinned and written
+// as "[::1]:port", and a dropbear server verifies like sshd.
+func TestVerifyIPv6AndDropbear(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("ipv6", func(t *testing.T) {
+		srv := startSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}, IPv6: true})
+		if !srv.IPv6 {
+			t.Skip("sshd does not listen on ::1")
+		}
+		name := fmt.Sprintf("[::1]:%d", srv.Port)
+		pins := loadPins(t, writeFile(t, dir, "pins6", "Host "+name+"\n"+fingerprint.Of(srv.Keys[0], fingerprint.SHA256).String()+"\n"))
+		rep := verify(t, &Policy{Pins: []*Pins{pins}}, name)
+		require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
+		kh := filepath.Join(dir, "kh6")
+		_, err := rep.WriteKnownHosts(kh, WriteOptions{})
+		require.NoError(t, err)
+		b, err := os.ReadFile(kh)
+		require.NoError(t, err)
+		assert.Equal(t, name+" "+keyText(srv.Keys[0])+"\n", string(b))
+	})
+	t.Run("dropbear", func(t *testing.T) {
+		srv := testpeer.StartDropbear(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519", "ecdsa"}})
+		pins := loadPins(t, writeFile(t, dir, "pinsdb", fmt.Sprintf("[127.0.0.1]:%d %s\n", srv.Port, keyText(srv.Keys[1]))))
+		rep := verify(t, &Policy{Pins: []*Pins{pins}}, srv.Addr)
+		require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
+		assert.Equal(t, []string{srv.Keys[1].Type()}, accepted(rep.Hosts[0]))
+	})
+}
