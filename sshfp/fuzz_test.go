@@ -2,6 +2,8 @@ package sshfp
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -14,12 +16,20 @@ import (
 // accounted for.
 func FuzzParse(f *testing.F) {
 	for _, v := range vectors {
-		f.Add(v.want)
+		for line := range strings.Lines(v.want) {
+			f.Add(line)
+		}
 	}
 	f.Add("host 3600 IN SSHFP 4 2 ( a87f1b687ac0e57d2a081a2f2826723\n 34d90ed316d2b818ca9580ea384d924\n 01 ) ; c\n")
 	f.Add("$ORIGIN example.test.\n@ IN SOA ns1 hostmaster 1 3600 900 604800 300\n\tIN TYPE44 \\# 3 04 02 aa\n")
 	f.Add("h IN SSHFP 4 2 ((00)) )(\n\"q\"\n")
 	f.Fuzz(func(t *testing.T, s string) {
+		// Longer inputs add nothing the short ones do not reach, and the
+		// minimizer is quadratic in the input's length: a kilobyte input
+		// new to the coverage stalls the run for seconds.
+		if len(s) > 512 {
+			return
+		}
 		file, err := Parse(strings.NewReader(s), "fuzz")
 		if err != nil {
 			return // a line longer than MaxLineLength
@@ -244,4 +254,37 @@ func fuzzEdit(msgs []*dns.Msg, op, mi, ri, arg byte) {
 		j := int(arg) % len(m.Answer)
 		m.Answer[i], m.Answer[j] = m.Answer[j], m.Answer[i]
 	}
+}
+
+// FuzzResolvConf: the resolv.conf reader never panics, gives every
+// nameserver as an IP address and port and agrees with a plain reading of
+// the options lines on trust-ad.
+func FuzzResolvConf(f *testing.F) {
+	f.Add("nameserver 127.0.0.1\nnameserver ::1\noptions edns0 trust-ad\n", "")
+	f.Add("# comment\nsearch example.test\nnameserver 192.0.2.1\noptions ndots:2\n", "trust-ad")
+	f.Add("options trust-ad\noptions rotate\nnameserver fe80::1%eth0\n", "ndots:1")
+	f.Fuzz(func(t *testing.T, text, resOptions string) {
+		// Short inputs say all there is to say, and keep the
+		// minimizer, quadratic in the input's length, from spending
+		// the run on kilobytes the mutator grew.
+		if len(text)+len(resOptions) > 256 {
+			return
+		}
+		servers, err := parseResolvConf([]byte(text), "fuzz", resOptions)
+		if err != nil {
+			return
+		}
+		want := strings.Contains(" "+strings.Join(strings.Fields(resOptions), " ")+" ", " trust-ad ")
+		for _, line := range strings.Split(text, "\n") {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == "options" && slices.Contains(f[1:], "trust-ad") {
+				want = true
+			}
+		}
+		for _, s := range servers {
+			host, _, err := net.SplitHostPort(s.addr)
+			if _, perr := netip.ParseAddr(host); err != nil || perr != nil || s.conf != "fuzz" || s.trustAD != want {
+				t.Fatalf("%+v (trust-ad %v)", s, want)
+			}
+		}
+	})
 }

@@ -326,44 +326,50 @@ func (r *Resolver) servers() ([]server, error) {
 	if path == "" {
 		path = "/etc/resolv.conf"
 	}
-	cc, err := dns.ClientConfigFromFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sshfp: %w", err)
-	}
-	trustAD, err := resolvTrustAD(path)
-	if err != nil {
-		return nil, fmt.Errorf("sshfp: %w", err)
-	}
-	for _, s := range cc.Servers {
-		out = append(out, server{addr: withPort(net.JoinHostPort(s, cc.Port)), conf: path, trustAD: trustAD})
-	}
-	return out, nil
-}
-
-// maxResolvConf bounds the resolv.conf read for its options.
-const maxResolvConf = 1 << 20
-
-// resolvTrustAD reports whether the options of the resolv.conf file at
-// path, or those of $RES_OPTIONS that glibc applies after them, include
-// trust-ad.
-func resolvTrustAD(path string) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false, err
+		return nil, fmt.Errorf("sshfp: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxResolvConf))
+	data, err := io.ReadAll(io.LimitReader(f, maxResolvConf+1))
 	if err != nil {
-		return false, err
+		return nil, fmt.Errorf("sshfp: %w", err)
 	}
-	trust := false
+	if len(data) > maxResolvConf {
+		return nil, fmt.Errorf("sshfp: %s: larger than %d bytes", path, maxResolvConf)
+	}
+	return parseResolvConf(data, path, os.Getenv("RES_OPTIONS"))
+}
+
+// maxResolvConf bounds the resolv.conf read.
+const maxResolvConf = 1 << 20
+
+// parseResolvConf returns the nameservers (IP addresses; other words
+// are skipped) of the resolv.conf text data read from path, and whether its options, or those of $RES_OPTIONS
+// (resOptions) that glibc applies after them, include trust-ad.
+func parseResolvConf(data []byte, path, resOptions string) ([]server, error) {
+	cc, err := dns.ClientConfigFromReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("sshfp: %s: %w", path, err)
+	}
+	trustAD := slices.Contains(strings.Fields(resOptions), "trust-ad")
 	for line := range strings.Lines(string(data)) {
 		fields := strings.Fields(line)
 		if len(fields) > 0 && fields[0] == "options" && slices.Contains(fields[1:], "trust-ad") {
-			trust = true
+			trustAD = true
 		}
 	}
-	return trust || slices.Contains(strings.Fields(os.Getenv("RES_OPTIONS")), "trust-ad"), nil
+	var out []server
+	for _, s := range cc.Servers {
+		// glibc takes only IP addresses (inet_pton) and skips the rest;
+		// miekg/dns keeps any word, which would make a host name the
+		// resolver to ask.
+		if _, err := netip.ParseAddr(s); err != nil {
+			continue
+		}
+		out = append(out, server{addr: net.JoinHostPort(s, cc.Port), conf: path, trustAD: trustAD})
+	}
+	return out, nil
 }
 
 // withPort returns s as host:port, adding port 53 if s has none.

@@ -245,7 +245,7 @@ func TestTrustModeA(t *testing.T) {
 
 func TestServersFromResolvConf(t *testing.T) {
 	path := t.TempDir() + "/resolv.conf"
-	require.NoError(t, os.WriteFile(path, []byte("# test\nnameserver 127.0.0.1\nnameserver ::1\noptions edns0 trust-ad\n"), 0o644))
+	require.NoError(t, os.WriteFile(path, []byte("# test\nnameserver 127.0.0.1\nnameserver dns.example\nnameserver ::1\noptions edns0 trust-ad\n"), 0o644))
 	got, err := (&Resolver{ResolvConf: path}).servers()
 	require.NoError(t, err)
 	assert.Equal(t, []server{{"127.0.0.1:53", path, true}, {"[::1]:53", path, true}}, got)
