@@ -450,7 +450,7 @@ func runScan(e *env, args []string) int {
 			// From the environment, not argv, which other users can read.
 			pw := e.getenv(socks5PasswordEnv)
 			if pw == "" || len(pw) > 255 {
-				e.errorf("--socks5 %s@%s: the proxy password is read from %s, which is empty or longer than 255 bytes", f.socks5User, f.socks5, socks5PasswordEnv)
+				e.errorf("scan: --socks5 %s@%s: the proxy password is read from %s, which is empty or longer than 255 bytes", f.socks5User, f.socks5, socks5PasswordEnv)
 				return exitUsage
 			}
 			auth = &keyscan.SOCKS5Auth{User: f.socks5User, Password: pw}
@@ -476,7 +476,7 @@ func runScan(e *env, args []string) int {
 			}
 			return exitUsage
 		case errors.As(err, &je):
-			e.errorf("%s", je)
+			e.errorf("scan: %s", je)
 			for _, h := range je.hints {
 				e.hintf("%s", h)
 			}
@@ -570,7 +570,7 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 		report = e.errorf
 	}
 	for _, err := range r.Errors {
-		report("%s", msg(err))
+		report("scan: %s", msg(err))
 		var ke *keyscan.Error
 		if errors.As(err, &ke) && ke.Kind == keyscan.Closed && ke.Stage == keyscan.StageBanner && !f.hinted {
 			f.hinted = true
@@ -583,9 +583,9 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 	}
 	switch {
 	case len(r.Keys) == 0 && len(r.Errors) == 0:
-		e.errorf("%s", msg(r.Err()))
+		e.errorf("scan: %s", msg(r.Err()))
 	case len(r.NotOffered) > 0 && (f.types != nil || f.verbose > 0):
-		e.warnf("%s: no %s key offered (the server offers %s)", hostPortLabel(r), joinTypes(r.NotOffered),
+		e.warnf("scan: %s: no %s key offered (the server offers %s)", hostPortLabel(r), joinTypes(r.NotOffered),
 			strings.Join(offered(r), ","))
 	}
 	if f.verbose > 0 && r.Negotiated != nil {

@@ -132,7 +132,7 @@ func TestScanJumpIdentityFile(t *testing.T) {
 	out, errOut, code = runHostkeysEnv(t, vars, "scan", "-J", hopArg(jump), "-p", strconv.Itoa(closed), "127.0.0.1")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, "hostkeys: error: 127.0.0.1:"+strconv.Itoa(closed)+": ")
+	assert.Contains(t, errOut, "hostkeys: error: scan: 127.0.0.1:"+strconv.Itoa(closed)+": ")
 	assert.Contains(t, errOut, "Connection refused")
 	assert.NotContains(t, errOut, "jump host")
 }
@@ -166,7 +166,7 @@ func TestScanJumpTwoHops(t *testing.T) {
 		"--jump-known-hosts", kh1, "-p", strconv.Itoa(target.Port), "127.0.0.1")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, "hostkeys: error: jump host "+hopArg(jump2)+": host key not known: ")
+	assert.Contains(t, errOut, "hostkeys: error: scan: jump host "+hopArg(jump2)+": host key not known: ")
 	assert.NotContains(t, errOut, "# 127.0.0.1")
 }
 
@@ -214,7 +214,7 @@ func TestScanJumpHostKeyStrict(t *testing.T) {
 			"-p", strconv.Itoa(port), "127.0.0.1")
 		assert.Equal(t, 1, code)
 		assert.Empty(t, out)
-		assert.Contains(t, errOut, "hostkeys: error: jump host "+hopArg(jump)+": host key not known: no key for "+
+		assert.Contains(t, errOut, "hostkeys: error: scan: jump host "+hopArg(jump)+": host key not known: no key for "+
 			jump.HostPort()+" in "+kh+"; it offered ED25519 key "+edFP+"\n")
 		assert.Contains(t, errOut, "hostkeys: hint: nothing is trusted on first use: check that "+edFP)
 		line := jump.HostPort() + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(jump.Keys[0])))
@@ -247,7 +247,7 @@ func TestScanJumpHostKeyStrict(t *testing.T) {
 			"-p", strconv.Itoa(port), "127.0.0.1")
 		assert.Equal(t, 1, code)
 		assert.Empty(t, out)
-		assert.Contains(t, errOut, "hostkeys: error: jump host "+hopArg(jump)+": host key changed: it offered ED25519 key "+
+		assert.Contains(t, errOut, "hostkeys: error: scan: jump host "+hopArg(jump)+": host key changed: it offered ED25519 key "+
 			edFP+", but "+kh+":2 holds another key for "+jump.HostPort()+"; someone may be intercepting the connection\n")
 		assert.Contains(t, errOut, "hostkeys: hint: if the host's key was replaced on purpose")
 		assert.Contains(t, errOut, "ssh-keygen -f "+kh+" -R '"+jump.HostPort()+"'")
@@ -288,7 +288,7 @@ func TestScanJumpAuthFailure(t *testing.T) {
 	_, errOut, code := runHostkeysEnv(t, map[string]string{"HOME": home, "SSH_AUTH_SOCK": agent.Socket},
 		"scan", "-J", hopArg(jump), "-i", wrong2, "--jump-known-hosts", kh, target, "127.0.0.1")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut, "hostkeys: error: jump host "+hopArg(jump)+": authentication failed (tried agent keys, "+wrong2+")\n")
+	assert.Contains(t, errOut, "hostkeys: error: scan: jump host "+hopArg(jump)+": authentication failed (tried agent keys, "+wrong2+")\n")
 	assert.Contains(t, errOut, "hostkeys: hint: the jump host must accept one of your keys for user \""+jump.User+"\"")
 
 	// No agent, no -i, no default identity file.
@@ -336,7 +336,7 @@ func TestScanJumpConnectFailures(t *testing.T) {
 	_, errOut, code := runHostkeysEnv(t, vars, "scan", "-J", "me@127.0.0.1:"+strconv.Itoa(closed),
 		"--jump-known-hosts", kh, "127.0.0.1")
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "hostkeys: error: jump host me@127.0.0.1:"+strconv.Itoa(closed)+": connect: connection refused\n", errOut)
+	assert.Equal(t, "hostkeys: error: scan: jump host me@127.0.0.1:"+strconv.Itoa(closed)+": connect: connection refused\n", errOut)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -361,7 +361,7 @@ func TestScanJumpConnectFailures(t *testing.T) {
 		"--jump-known-hosts", kh, "127.0.0.1")
 	assert.Less(t, time.Since(start), 3*time.Second)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut, "hostkeys: error: jump host me@"+l.Addr().String()+": no SSH session within 1s (connect, handshake and authentication)\n")
+	assert.Contains(t, errOut, "hostkeys: error: scan: jump host me@"+l.Addr().String()+": no SSH session within 1s (connect, handshake and authentication)\n")
 }
 
 func TestParseJumpHosts(t *testing.T) {

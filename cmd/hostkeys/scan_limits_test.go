@@ -26,5 +26,5 @@ func TestScanFileLongLine(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Less(t, len(errOut), 1000, "stderr: %q...", errOut[:min(len(errOut), 200)])
 	assert.Contains(t, errOut, "hostkeys: error: scan: "+name+":2: line is 1048576 bytes long, more than the 16384 allowed\n")
-	assert.Contains(t, errOut, "hostkeys: error: 127.0.0.1:"+strconv.Itoa(closed)+": refused during connect")
+	assert.Contains(t, errOut, "hostkeys: error: scan: 127.0.0.1:"+strconv.Itoa(closed)+": refused during connect")
 }

@@ -168,7 +168,7 @@ func TestScanSKBadSignature(t *testing.T) {
 	out, errOut, code := runHostkeys(t, "scan", "-p", port, "-t", "ed25519-sk", "127.0.0.1")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, "hostkeys: error: 127.0.0.1:"+port+": protocol error during key exchange")
+	assert.Contains(t, errOut, "hostkeys: error: scan: 127.0.0.1:"+port+": protocol error during key exchange")
 	assert.Contains(t, errOut, "host key signature does not verify")
 }
 

@@ -170,7 +170,7 @@ func TestScanJSONAndQuiet(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Equal(t, "[127.0.0.1]:"+strconv.Itoa(sshd.Port)+" "+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshd.Keys[0])))+"\n", out)
 	assert.NotContains(t, errOut, "# ")
-	assert.Contains(t, errOut, "hostkeys: error: "+bad+": refused during connect")
+	assert.Contains(t, errOut, "hostkeys: error: scan: "+bad+": refused during connect")
 
 	out, _, code = runHostkeys(t, "scan", "--json", good, bad)
 	assert.Equal(t, 0, code)
@@ -216,7 +216,7 @@ func TestScanClosedBeforeBanner(t *testing.T) {
 	out, errOut, code := runHostkeys(t, "scan", "-p", port, "127.0.0.1")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Regexp(t, `hostkeys: error: 127\.0\.0\.1:`+port+`: closed by peer during banner after \S+ \(5 attempts\): `, errOut)
+	assert.Regexp(t, `hostkeys: error: scan: 127\.0\.0\.1:`+port+`: closed by peer during banner after \S+ \(5 attempts\): `, errOut)
 	assert.Contains(t, errOut, "hostkeys: hint: a server that closes connections before its banner")
 }
 
