@@ -306,8 +306,9 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 		pl := &p.Lines[i]
 		pl.Num, pl.Text = num, l
 		khLine, secLine := "", ""
-		p.classify(pl, section, readFile, &khLine, &secLine)
-		if pl.Kind == PinHost {
+		if p.classify(pl, section, readFile, &khLine, &secLine) {
+			// Even an invalid Host line ends the previous section, so
+			// that the lines after it never pin the wrong hosts.
 			section = num
 		}
 		khText.WriteString(khLine)
@@ -323,13 +324,24 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 	if err != nil {
 		return nil, err
 	}
+	// What ssh could not use in either file (invalid lines, unusable
+	// hashed names, keys that do not parse) is an invalid pin line.
+	khProblems := map[int]string{}
+	for _, e := range khFile.Problems() {
+		khProblems[e.Line] = e.Reason
+	}
 	for _, kl := range khFile.Lines {
 		pl := &p.Lines[kl.Num-1]
 		if pl.Kind != PinKnownHosts {
 			continue
 		}
+		if reason, bad := khProblems[kl.Num]; bad {
+			p.invalid(pl, "neither a known_hosts line nor a pin: "+reason)
+			continue
+		}
 		p.knownHostsLine(pl, kl)
 	}
+	hashed := false
 	for _, sl := range secFile.Lines {
 		pl := &p.Lines[sl.Num-1]
 		if pl.Kind != PinHost {
@@ -337,6 +349,15 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 		}
 		if sl.Kind != knownhosts.EntryLine {
 			p.invalid(pl, "bad host patterns: "+reasonOf(sl.Err))
+			continue
+		}
+		hashed = hashed || sl.Entry.IsHashed()
+	}
+	if hashed { // an unusable hashed name is the one problem left
+		for _, e := range secFile.Problems() {
+			if pl := &p.Lines[e.Line-1]; pl.Kind == PinHost {
+				p.invalid(pl, "bad host patterns: "+e.Reason)
+			}
 		}
 	}
 	// Pins of sections whose Host line failed go with it.
@@ -374,33 +395,35 @@ func (p *Pins) invalid(pl *PinLine, reason string) {
 
 // classify decides what a line is and parses what is not left to the
 // knownhosts package. khLine and secLine receive the line's text in the
-// synthetic known_hosts files.
-func (p *Pins) classify(pl *PinLine, section int, readFile func(string) ([]byte, error), khLine, secLine *string) {
+// synthetic known_hosts files. It reports whether the line starts a
+// section (a Host line, valid or not).
+func (p *Pins) classify(pl *PinLine, section int, readFile func(string) ([]byte, error), khLine, secLine *string) (host bool) {
+	s := strings.Trim(strings.TrimSuffix(pl.Text, "\r"), " \t")
+	word, rest := cutBlank(s)
+	host = strings.EqualFold(word, "Host")
 	if len(pl.Text) > MaxPinLineLength {
 		p.invalid(pl, fmt.Sprintf("line longer than %d bytes", MaxPinLineLength))
-		return
+		return host
 	}
-	s := strings.Trim(strings.TrimSuffix(pl.Text, "\r"), " \t")
 	switch {
 	case s == "":
 		pl.Kind = PinBlank
-		return
+		return false
 	case s[0] == '#':
 		pl.Kind = PinComment
-		return
+		return false
 	}
-	word, rest := cutBlank(s)
 	switch {
-	case strings.EqualFold(word, "Host"):
+	case host:
 		pats := strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })
 		if len(pats) == 0 {
 			p.invalid(pl, "Host without patterns")
-			return
+			return true
 		}
 		pl.Kind = PinHost
 		p.secHosts[pl.Num] = strings.Join(pats, ",")
 		*secLine = p.secHosts[pl.Num] + " " + placeholderKey
-		return
+		return true
 	case strings.EqualFold(word, "Include"):
 		if section == 0 {
 			p.invalid(pl, "Include outside a Host section")
@@ -430,6 +453,7 @@ func (p *Pins) classify(pl *PinLine, section int, readFile func(string) ([]byte,
 	// Anything else is a known_hosts line, checked by knownhosts.Parse.
 	pl.Kind = PinKnownHosts
 	*khLine = s
+	return false
 }
 
 // sectionPin parses a line of a Host section: [@revoked|@cert-authority]

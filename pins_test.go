@@ -301,3 +301,17 @@ func TestREADMEPinList(t *testing.T) {
 	assert.Len(t, p.Lookup("a.corp.example.com", 22), 2)
 	assert.Len(t, p.Lookup("git.example.com", 22), 1)
 }
+
+// TestPinsInvalidHostEndsSection: the pins after a broken Host line do not
+// fall into the section before it.
+func TestPinsInvalidHostEndsSection(t *testing.T) {
+	for _, broken := range []string{"Host", "Host " + strings.Repeat("x", MaxPinLineLength), "Host |1|bad|hash"} {
+		p, err := ParsePins(strings.NewReader("Host a.example\n"+ghSHA256+"\n"+broken+"\n"+ghMD5+"\n"), "f")
+		var ie *InvalidPinsError
+		require.ErrorAs(t, err, &ie)
+		assert.Equal(t, 3, ie.Lines[0].Line)
+		pins := p.Lookup("a.example", 22)
+		require.Len(t, pins, 1, "%q", broken)
+		assert.Equal(t, 2, pins[0].Line)
+	}
+}
