@@ -412,6 +412,9 @@ func (p *Policy) pinEvidence(pins *Pins, host string, port int, key ssh.PublicKe
 	if weakMatch != nil {
 		return pinAt(Evidence{Source: SourcePins, Status: Confirmed, Weak: true, Detail: "pinned by MD5 fingerprint (weak): " + weakMatch.String()}, weakMatch)
 	}
+	if !isCert && slices.ContainsFunc(approved, func(p *Pin) bool { return p.Marker == fingerprint.CertAuthority }) {
+		certProblem = "; a CA is pinned: its host certificates would be accepted (scan them with -c)"
+	}
 	ev = pinAt(Evidence{Source: SourcePins, Status: Contradicted,
 		Detail: fmt.Sprintf("the host is pinned to %d other key(s) or CA(s)%s", len(approved), certProblem)}, approved[0])
 	for _, pin := range approved {
