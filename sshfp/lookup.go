@@ -367,7 +367,11 @@ func parseResolvConf(data []byte, path, resOptions string) ([]server, error) {
 		if _, err := netip.ParseAddr(s); err != nil {
 			continue
 		}
-		out = append(out, server{addr: net.JoinHostPort(s, cc.Port), conf: path, trustAD: trustAD})
+		addr := net.JoinHostPort(s, cc.Port)
+		if h, _, err := net.SplitHostPort(addr); err != nil || h != s {
+			continue // an IPv6 zone such as "%[" that no address can carry
+		}
+		out = append(out, server{addr: addr, conf: path, trustAD: trustAD})
 	}
 	return out, nil
 }
