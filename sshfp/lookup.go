@@ -110,7 +110,9 @@ type Resolver struct {
 	// ResolvConf are used.
 	Servers []string
 	// ResolvConf is the resolver configuration file read when Servers is
-	// empty. If empty, /etc/resolv.conf is read.
+	// empty. If empty, /etc/resolv.conf is read. As glibc, only
+	// nameservers given as IP addresses are used; a file over 1 MiB is
+	// an error.
 	ResolvConf string
 	// Trusted names resolvers whose AD bit is believed wherever they are,
 	// as "host" (any port) or "host:port". The path to them must itself
