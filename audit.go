@@ -20,7 +20,9 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/keyscan"
 	"github.com/hostkeys/hostkeys/knownhosts"
+	"github.com/hostkeys/hostkeys/sshfp"
 )
 
 // AuditOptions says what [Audit] reads and how strict it is. The zero
@@ -52,6 +54,23 @@ type AuditOptions struct {
 	// times a second while inventory names are de-hashed, with the names
 	// done and the total, and once at the end.
 	Progress func(done, total int)
+
+	// Scan, if not nil, is the scanner of the live rules (HK4xx): every
+	// host named by a literal (not wildcard, not hashed) known_hosts or
+	// pin-list name, and every inventory name, is scanned with it, for
+	// plain keys, and again for host certificates if its KEXINIT offers
+	// them (Scan.Certificates is not used). If nil, nothing is scanned.
+	Scan *keyscan.Scanner
+	// CertWarn is how long before it expires a host certificate is
+	// reported (HK407). If zero, 30 days.
+	CertWarn time.Duration
+	// SSHFP, if not nil, looks up the SSHFP records of the same hosts'
+	// names (addresses have none) for the DNS rules (HK5xx). If nil, DNS
+	// is not asked.
+	SSHFP *sshfp.Resolver
+	// Now is the clock that host certificates are checked against. If
+	// nil, time.Now is used.
+	Now func() time.Time
 }
 
 // DefaultMinRSABits is the RSA size below which keys are reported when
@@ -154,7 +173,11 @@ const MaxInventoryLineLength = 4096
 // hashing is required, wildcard and over-broad trust, revoked keys still
 // trusted; entries the approved list contradicts or does not cover,
 // approved hosts missing, hosts approved only by MD5; entries of hosts
-// that are gone and hosts with no entry.
+// that are gone and hosts with no entry. With AuditOptions.Scan, the
+// hosts are scanned: keys the records contradict, expiring or misnamed
+// host certificates, SHA-1 and weak algorithms, Terrapin exposure; with
+// AuditOptions.SSHFP, their SSHFP records are looked up: missing,
+// insecure, SHA-1-only or not matching.
 //
 // Every finding is reported; none stops the audit. The error is non-nil
 // only when a file cannot be read or ctx is done.
@@ -208,6 +231,9 @@ func Audit(ctx context.Context, opts AuditOptions) (*Report, error) {
 	a.checkHosts()
 	a.checkPins()
 	a.checkInventory()
+	if err := a.checkRemote(ctx); err != nil {
+		return nil, err
+	}
 	return &Report{Findings: a.sorted(), Files: a.fileNames, Stats: a.stats}, nil
 }
 

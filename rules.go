@@ -60,7 +60,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // reports can be compared across versions and code-scanning alerts keep
 // their identity.
 type Rule struct {
-	ID       string   // "HK101": HK1xx known_hosts, HK2xx pin lists, HK3xx inventory
+	ID       string   // "HK101": HK1xx known_hosts, HK2xx pin lists, HK3xx inventory, HK4xx live scans, HK5xx SSHFP
 	Name     string   // "malformed-line"
 	Severity Severity // the severity of its findings
 	Summary  string   // one line: what is wrong
@@ -88,6 +88,22 @@ const (
 	RuleStaleEntry       = "HK301"
 	RuleHostWithoutEntry = "HK302"
 	RuleInventoryLine    = "HK303"
+
+	RuleLiveKeyMismatch   = "HK401"
+	RuleSHA1KeyExchange   = "HK402"
+	RuleSHA1HostKeyAlgo   = "HK403"
+	RuleWeakLiveHostKey   = "HK404"
+	RuleTerrapin          = "HK405"
+	RuleHostCertExpired   = "HK406"
+	RuleHostCertExpiring  = "HK407"
+	RuleHostCertPrincipal = "HK408"
+	RuleScanFailed        = "HK409"
+
+	RuleSSHFPMissing      = "HK501"
+	RuleSSHFPInsecure     = "HK502"
+	RuleSSHFPSHA1Only     = "HK503"
+	RuleSSHFPMismatch     = "HK504"
+	RuleSSHFPLookupFailed = "HK505"
 )
 
 // rules is the table of every rule, in ID order. It is never modified;
@@ -177,6 +193,77 @@ var rules = [...]Rule{
 		"Each line of an inventory is a host name or \"[host]:port\" as ssh looks it up, with blank lines and " +
 			"'#' comments ignored; patterns, lists and blanks inside a name are not allowed. The line is not " +
 			"checked. Fix or delete it."},
+	{RuleLiveKeyMismatch, "live-key-mismatch", SeverityError,
+		"A server presents a host key that known_hosts or the approved list contradicts or revokes.",
+		"The key the server proves it holds is not the one recorded for it: the host was reinstalled or " +
+			"re-keyed, or something else answers at its address. ssh refuses to connect (or, with other key " +
+			"types known, accepts a key nobody checked). Find out which it is out of band; then fix the " +
+			"records (`hostkeys remove`, `hostkeys verify --write`) or the server."},
+	{RuleSHA1KeyExchange, "sha1-key-exchange", SeverityWarning,
+		"A server offers a key exchange that hashes with SHA-1.",
+		"diffie-hellman-group1-sha1, diffie-hellman-group14-sha1 and diffie-hellman-group-exchange-sha1 rest " +
+			"the host key's proof on SHA-1, whose collisions are practical; group1 is also a 1024-bit group. " +
+			"OpenSSH no longer enables them by default. Remove them from the server's KexAlgorithms."},
+	{RuleSHA1HostKeyAlgo, "sha1-host-key-algorithm", SeverityWarning,
+		"A server offers a host-key algorithm that signs with SHA-1 (ssh-rsa, ssh-dss).",
+		"A client that agrees to ssh-rsa or ssh-dss accepts SHA-1 signatures of the key exchange; OpenSSH " +
+			"disabled ssh-rsa in 8.8 and DSA in 7.0. Offer rsa-sha2-256/rsa-sha2-512 for RSA keys (remove " +
+			"ssh-rsa from HostKeyAlgorithms) and replace DSA keys."},
+	{RuleWeakLiveHostKey, "weak-live-host-key", SeverityWarning,
+		"A server has a DSA host key, or an RSA host key under the minimum size.",
+		"DSA keys are 1024-bit with SHA-1 signatures and RSA keys under 2048 bits (or the minimum set) are " +
+			"within reach of well-funded attackers; clients that trust them can be deceived. Generate an " +
+			"Ed25519 (or 3072-bit RSA) host key, publish and pin it, then remove the weak one."},
+	{RuleTerrapin, "terrapin", SeverityWarning,
+		"A server is exposed to the Terrapin prefix-truncation attack (CVE-2023-48795).",
+		"Without strict key exchange (kex-strict-s-v00@openssh.com), an attacker in the path can drop " +
+			"messages at the start of the encrypted session when ChaCha20-Poly1305, or an encrypt-then-MAC " +
+			"MAC with a CBC cipher, is used, and so downgrade extensions such as keystroke-timing " +
+			"obfuscation. Update the server (OpenSSH 9.6 or later, dropbear 2022.84 or later), or disable " +
+			"chacha20-poly1305@openssh.com and the -etm MACs (or the CBC ciphers)."},
+	{RuleHostCertExpired, "host-cert-expired", SeverityError,
+		"A server presents a host certificate that has expired or is not yet valid.",
+		"ssh refuses the certificate and falls back to the plain key, which users then have to trust on " +
+			"first use, or fails if only the CA is known. Sign a new host certificate and install it on the " +
+			"server."},
+	{RuleHostCertExpiring, "host-cert-expiring", SeverityWarning,
+		"A server's host certificate expires soon (within 30 days unless set otherwise).",
+		"When it expires, clients that know only the CA can no longer connect. Sign a new certificate before " +
+			"then, and automate the renewal."},
+	{RuleHostCertPrincipal, "host-cert-principals", SeverityError,
+		"A server's host certificate does not name the host it was reached by.",
+		"ssh checks that the name the user typed is one of the certificate's principals, so clients that " +
+			"reach the host by this name refuse the certificate. Re-sign it with every name and address the " +
+			"host is reached by (ssh-keygen -s -h -n)."},
+	{RuleScanFailed, "scan-failed", SeverityNote,
+		"A host could not be scanned.",
+		"The live rules say nothing about a host the audit cannot reach: it may be down, gone, or behind a " +
+			"firewall. If the host is gone, remove its entries; otherwise scan it from where it can be " +
+			"reached (-J for a jump host)."},
+	{RuleSSHFPMissing, "sshfp-missing", SeverityWarning,
+		"A host name has no SSHFP records in DNS.",
+		"With VerifyHostKeyDNS, ssh can check a host's key against DNSSEC-signed SSHFP records instead of " +
+			"asking users to trust it on first use. Publish the records (`hostkeys sshfp`, or ssh-keygen -r on " +
+			"the host) in a signed zone."},
+	{RuleSSHFPInsecure, "sshfp-insecure", SeverityWarning,
+		"A host's SSHFP records are not proven by DNSSEC.",
+		"Records that DNSSEC does not prove (an unsigned zone, a broken chain, a resolver whose AD bit is not " +
+			"trusted) can be forged by anyone in the DNS path, so ssh treats them as information only. Sign " +
+			"the zone and publish its DS record in the parent, or query a validating resolver you trust."},
+	{RuleSSHFPSHA1Only, "sshfp-sha1-only", SeverityWarning,
+		"A host publishes only SHA-1 SSHFP records for a key algorithm.",
+		"SHA-1 fingerprints are weaker evidence than SHA-256 ones, and clients that prefer SHA-256 find none. " +
+			"Publish SHA-256 (type 2) records as ssh-keygen -r prints them."},
+	{RuleSSHFPMismatch, "sshfp-mismatch", SeverityError,
+		"A host's SSHFP records do not match its known keys.",
+		"ssh with VerifyHostKeyDNS refuses a key when signed records of its algorithm do not match it, and " +
+			"reports a possible attack; stale records also block key rotation. Publish the records of the keys " +
+			"the host has now (checked out of band) and remove the others."},
+	{RuleSSHFPLookupFailed, "sshfp-lookup-failed", SeverityWarning,
+		"The SSHFP lookup of a host failed.",
+		"A lookup that fails (SERVFAIL, often a DNSSEC validation failure; a timeout; a refused query) leaves " +
+			"ssh without the records, as if they did not exist. Check the zone's signatures and the " +
+			"resolver."},
 }
 
 // Rules returns every rule Audit applies, in ID order.
