@@ -17,6 +17,7 @@ func FuzzList(f *testing.F) {
 	f.Add(strings.Repeat("x", 200)+" "+fuzzKey+"\n"+fuzzKey+"\n\x00 "+fuzzKey, true)
 	f.Add("4294967296 "+fuzzKey+" c\r\n-5 "+fuzzKey+"\n\"a b\" "+fuzzKey, false)
 	f.Add("@cert-authority * "+fuzzKey+"\n#\n \t\n", true)
+	f.Add("@revoked \"a b\" "+fuzzKey+" c\r\n@revoked\th "+fuzzKey+"\n@revoked h ssh-ed25519 AAAA\n", false)
 	f.Fuzz(func(t *testing.T, in string, visual bool) {
 		var out bytes.Buffer
 		var keys []Listed
@@ -29,10 +30,18 @@ func FuzzList(f *testing.F) {
 		// is the same.
 		testNoMemo = true
 		var plain bytes.Buffer
-		_, err = List(&plain, strings.NewReader(in), "f", ListOptions{Visual: visual, Escaper: &mprintf.Escaper{UTF8: true}})
+		res2, err := List(&plain, strings.NewReader(in), "f", ListOptions{Visual: visual, Escaper: &mprintf.Escaper{UTF8: true}})
 		testNoMemo = false
 		if err != nil || plain.String() != out.String() {
 			t.Fatalf("memos change the output:\n%q\n%q", out.String(), plain.String())
+		}
+		if len(res.Skipped) != len(res2.Skipped) {
+			t.Fatalf("memos change the skipped lines")
+		}
+		for i, s := range res.Skipped {
+			if *s != *res2.Skipped[i] {
+				t.Fatalf("memos change the reason: %v, without: %v", s, res2.Skipped[i])
+			}
 		}
 		per := 1
 		if visual {

@@ -117,7 +117,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		buf = append(append(buf[:0], raw...), 0, 0)
 		stale := pointerSet
 		var comment []byte
-		why := func() string { return explain(raw) }
+		why := func() string { return explain(raw, src.memo()) }
 		// cp[strcspn(cp, "\n")] = '\0'
 		// The line is raw plus the NUL getline writes; cut at the first
 		// newline or NUL, as strcspn(cp, "\n") stops at either.
@@ -188,8 +188,12 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 
 // explain says why ssh-keygen -l passed over a line, using the library's
 // reading of it: where fingerprint.ReadKeys rejects the line too, the
-// reason is the same.
-func explain(raw []byte) string {
+// reason is the same. m, if not nil, is the line's memo: a marker line
+// whose key prefetch found valid is explained without parsing it again.
+func explain(raw []byte, m *lineMemo) string {
+	if m != nil && !testNoMemo && m.marker != "" && m.at[2].ck != nil && m.at[2].ck.key != nil && bytes.IndexByte(raw, 0) < 0 {
+		return "ssh-keygen -l does not list " + m.marker + " lines"
+	}
 	line := string(bytes.TrimSuffix(raw, []byte("\n")))
 	kl, err := fingerprint.ParseKeyLine(line)
 	var le *fingerprint.LineError
@@ -341,6 +345,22 @@ func (kc *keyCache) prefetch(lines [][]byte, memos []lineMemo) []lineMemo {
 		}
 		if i := keyline.QuotedFieldEnd(field); i < len(field) {
 			look(l, p+i+1, &m.at[1])
+		}
+		// A known_hosts marker line: ssh-keygen -l lists none, but the
+		// reason given for it depends on its key, after the host field,
+		// as fingerprint.ReadKeys reads it.
+		if len(field) > 0 && field[0] == '@' {
+			line := l[p:]
+			if i := bytes.IndexAny(line, "\x00\n"); i >= 0 {
+				line = line[:i]
+			}
+			if marker, rest, _, ok := keyline.Marker(string(line)); ok && marker != "" {
+				hosts := keyline.QuotedFieldEnd(rest)
+				if hosts < len(rest) {
+					m.marker = marker
+					look(l, p+len(line)-len(keyline.TrimBlanks(rest[hosts:])), &m.at[2])
+				}
+			}
 		}
 	}
 	if len(todo) == 0 {
@@ -589,9 +609,11 @@ func (s *lineSource) close() {
 
 // lineMemo holds what prefetch found at the two places of a line where
 // ssh-keygen -l looks for a key: after the leading blanks, and just after
-// the first field (host list or options) and the blank that ends it.
+// the first field (host list or options) and the blank that ends it; and,
+// on a marker line, at the key after the host field, for explain.
 type lineMemo struct {
-	at [2]memoAt
+	at     [3]memoAt
+	marker string // the line's known_hosts marker, if at[2] is set
 }
 
 type memoAt struct {
