@@ -203,17 +203,13 @@ func usageError(e *env, name, format string, args ...any) int {
 	return exitUsage
 }
 
-// hashFlag reads -E as ssh-keygen does (ssh_digest_alg_by_name, any case):
-// md5, sha1 or sha256. ssh-keygen also takes sha384 and sha512, which
-// hostkeys does not print.
+// hashFlag reads -E with fingerprint.ParseHash: md5, sha1 or sha256 in
+// any case, as ssh-keygen does. ssh-keygen also takes sha384 and sha512,
+// which hostkeys does not print.
 func hashFlag(e *env, cmd, name string) (fingerprint.Hash, bool) {
-	switch strings.ToLower(name) {
-	case "sha256":
-		return fingerprint.SHA256, true
-	case "md5":
-		return fingerprint.MD5, true
-	case "sha1":
-		return fingerprint.SHA1, true
+	h, err := fingerprint.ParseHash(name)
+	if err == nil {
+		return h, true
 	}
 	e.errorf("%s: invalid hash algorithm %q", cmd, name)
 	e.hintf("use -E sha256, -E md5 or -E sha1")

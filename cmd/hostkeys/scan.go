@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/sshfprr"
 	"github.com/hostkeys/hostkeys/keyscan"
 )
 
@@ -321,11 +322,8 @@ func parseScanOption(v string) (fingerprint.Hash, error) {
 		return 0, &optionError{fmt.Sprintf("unsupported -O option %q", v),
 			"the only -O option is hashalg=sha1 or hashalg=sha256"}
 	}
-	switch strings.ToLower(val) {
-	case "sha1":
-		return fingerprint.SHA1, nil
-	case "sha256":
-		return fingerprint.SHA256, nil
+	if h, err := fingerprint.ParseHash(val); err == nil && sshfprr.Type(h) != 0 {
+		return h, nil
 	}
 	return 0, &optionError{fmt.Sprintf("unsupported hash algorithm %q", val),
 		"SSHFP records have sha1 and sha256 fingerprints: -O hashalg=sha1 or -O hashalg=sha256"}
