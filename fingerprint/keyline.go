@@ -148,7 +148,12 @@ func parseKeyLine(line string) (*KeyLine, string) {
 		m, rest, bad, ok := keyline.Marker(s)
 		switch {
 		case !ok && (bad == keyline.CertAuthority || bad == keyline.Revoked):
-			return nil, "marker without hosts and key"
+			if _, after := keyline.Field(s); after == "" {
+				return nil, "marker without hosts and key"
+			}
+			// "@revoked\thost key" or two markers: OpenSSH ends a marker
+			// at the line's first space and allows one.
+			return nil, "marker " + bad + " not followed by a space, or twice"
 		case !ok:
 			return nil, "unknown marker " + keyline.Quote(bad, 32)
 		case rest == "":

@@ -31,6 +31,8 @@ func TestReadKeys(t *testing.T) {
 		"bad.example",
 		"bad.example 2048 35 1234567890",
 		"nul\x00 " + k1Text,
+		"@revoked\t* " + k1Text,
+		"@revoked @revoked * " + k1Text,
 	}, "\n")
 	kf, err := ReadKeys(strings.NewReader(in), "known_hosts")
 	require.NoError(t, err)
@@ -68,6 +70,8 @@ func TestReadKeys(t *testing.T) {
 		`fingerprint: known_hosts:16: no public key on the line`,
 		`fingerprint: known_hosts:17: unknown key type "2048"`,
 		`fingerprint: known_hosts:18: line contains a NUL byte`,
+		`fingerprint: known_hosts:19: marker @revoked not followed by a space, or twice`,
+		`fingerprint: known_hosts:20: marker @revoked not followed by a space, or twice`,
 	}, bad)
 }
 
