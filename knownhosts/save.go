@@ -51,6 +51,11 @@ type SaveOptions struct {
 	// is used (ssh creates known_hosts with 0644 under the usual umask).
 	// An existing file keeps its mode.
 	Mode fs.FileMode
+
+	// hook, set by tests, is called at the named stages of a save:
+	// "written" (the temporary file is synced) and "checked" (the file
+	// was checked a last time, and the rename follows).
+	hook func(stage string)
 }
 
 // Save writes the file to f.Name crash-safely: the new content goes to a
@@ -88,11 +93,6 @@ func (f *File) Save(opts *SaveOptions) error {
 	defer unlock()
 	return f.saveLocked(target, opts)
 }
-
-// saveHook, when set by a test, is called at the named stages of a save:
-// "written" (the temporary file is synced) and "checked" (the file was
-// checked a last time, and the rename follows).
-var saveHook func(stage string)
 
 // saveLocked is Save with the lock held; target is f.Name with symbolic
 // links resolved.
@@ -135,8 +135,8 @@ func (f *File) saveLocked(target string, opts *SaveOptions) error {
 			os.Remove(tmp)
 		}
 	}()
-	if saveHook != nil {
-		saveHook("written")
+	if opts.hook != nil {
+		opts.hook("written")
 	}
 	// Someone may have written the file meanwhile without taking the
 	// lock (ssh appends new hosts that way): check again.
@@ -150,8 +150,8 @@ func (f *File) saveLocked(target string, opts *SaveOptions) error {
 	if (cur == nil) != (last == nil) || cur != nil && !cur.same(&last.fileState) {
 		return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
 	}
-	if saveHook != nil {
-		saveHook("checked")
+	if opts.hook != nil {
+		opts.hook("checked")
 	}
 	if opts.Backup && cur != nil {
 		old := target + ".old"

@@ -289,20 +289,22 @@ func TestSaveKeepsOwner(t *testing.T) {
 // that last check, before the rename, is copied to the new file.
 func TestSaveUnlockedAppend(t *testing.T) {
 	appended := "appended.example " + k2 + "\n"
-	appendAt := func(path, stage string) {
-		saveHook = func(s string) {
-			if s != stage {
+	// appendAt returns options whose hook appends a line once, at stage.
+	appendAt := func(path, stage string, opts SaveOptions) *SaveOptions {
+		done := false
+		opts.hook = func(s string) {
+			if s != stage || done {
 				return
 			}
-			saveHook = nil
+			done = true
 			fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 			require.NoError(t, err)
 			_, err = fh.WriteString(appended)
 			require.NoError(t, err)
 			require.NoError(t, fh.Close())
 		}
+		return &opts
 	}
-	t.Cleanup(func() { saveHook = nil })
 	dir := t.TempDir()
 
 	path := filepath.Join(dir, "a")
@@ -311,15 +313,13 @@ func TestSaveUnlockedAppend(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.Remove("example.com", nil)
 	require.NoError(t, err)
-	appendAt(path, "written")
-	assert.ErrorIs(t, f.Save(nil), ErrChanged)
+	assert.ErrorIs(t, f.Save(appendAt(path, "written", SaveOptions{})), ErrChanged)
 	data, _ := os.ReadFile(path)
 	assert.Equal(t, baseFile+appended, string(data), "the file is left alone")
 	left, _ := filepath.Glob(filepath.Join(dir, ".a.tmp*"))
 	assert.Empty(t, left, "no temporary file left")
 
-	appendAt(path, "written")
-	require.NoError(t, Edit(path, nil, func(f *File) error {
+	require.NoError(t, Edit(path, appendAt(path, "written", SaveOptions{}), func(f *File) error {
 		return f.Add([]string{"edited.example"}, mustKey(t, k1), nil)
 	}))
 	data, _ = os.ReadFile(path)
@@ -332,8 +332,7 @@ func TestSaveUnlockedAppend(t *testing.T) {
 	_, err = f.Remove("example.com", nil)
 	require.NoError(t, err)
 	want := string(f.Bytes()) + appended
-	appendAt(path, "checked")
-	require.NoError(t, f.Save(&SaveOptions{Backup: true}))
+	require.NoError(t, f.Save(appendAt(path, "checked", SaveOptions{Backup: true})))
 	data, _ = os.ReadFile(path)
 	assert.Equal(t, want, string(data), "the append after the last check is carried over")
 	assert.Equal(t, want, string(f.Bytes()), "and is in the File")
