@@ -308,8 +308,9 @@ func TestClosestEnclosingZone(t *testing.T) {
 	w := newWorld(t)
 	r := w.validating()
 	require.Equal(t, Secure, lookup(t, r, "host.example.test").Security)
+	tld := w.tld
 	w.srv.set(func(s *signServer) {
-		s.signSSHFP = func(rrset []dns.RR) *dns.RRSIG { return s.sign(w.tld, w.tld.zsk, w.tld.zskPriv, rrset) }
+		s.signSSHFP = func(rrset []dns.RR) *dns.RRSIG { return s.sign(tld, tld.zsk, tld.zskPriv, rrset) }
 	})
 	for _, r := range []*Resolver{r, w.validating()} {
 		a := lookup(t, r, "host.example.test")
@@ -318,13 +319,12 @@ func TestClosestEnclosingZone(t *testing.T) {
 	}
 
 	// The DS RRset of a zone two levels below its signer.
-	w = newWorld(t)
-	root := w.root
-	w.srv.set(func(s *signServer) {
-		s.dsSigner = root // the root signs example.test.'s DS too, listed first
+	w2 := newWorld(t)
+	w2.srv.set(func(s *signServer) {
+		s.dsSigner = w2.root // the root signs example.test.'s DS too, listed first
 		s.stripSigs = dns.TypeDS
 	})
-	a := lookup(t, w.validating(), "host.example.test")
+	a := lookup(t, w2.validating(), "host.example.test")
 	assert.Equal(t, Bogus, a.Security, a.Reason)
 	assert.Contains(t, a.Reason, "RRSIG by ., but the chain proves the closer zone test.")
 }
