@@ -132,26 +132,7 @@ func hintHostPort(e *env, cmd, host string) {
 // logit writes a message as ssh-keygen's logit does on standard error:
 // unsafe bytes escaped as \ooo and the line ended with "\r\n".
 func logit(w io.Writer, format string, args ...any) {
-	fmt.Fprint(w, visSafe(fmt.Sprintf(format, args...))+"\r\n")
-}
-
-// visSafe is OpenSSH's strnvis(VIS_SAFE|VIS_OCTAL) as its log functions
-// use it: printable ASCII, tab, newline, carriage return, backspace and
-// bell pass; a backslash is doubled; other bytes become \ooo.
-func visSafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\':
-			b.WriteString(`\\`)
-		case c >= 0x20 && c < 0x7f, c == '\t', c == '\n', c == '\r', c == '\b', c == '\a':
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "\\%03o", c)
-		}
-	}
-	return b.String()
+	mprintf.Logit(w, fmt.Sprintf(format, args...))
 }
 
 // cLine is the line as OpenSSH sees it: up to the first NUL.
