@@ -97,19 +97,14 @@ func (f *File) Save(opts *SaveOptions) error {
 // saveLocked is Save with the lock held; target is f.Name with symbolic
 // links resolved.
 func (f *File) saveLocked(target string, opts *SaveOptions) error {
-	cur, err := readState(target)
-	if err != nil {
-		return err
+	// A stat is enough to refuse early and to learn mode and owner; the
+	// content is checked once, after the temporary file is written.
+	cur, err := os.Stat(target)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("knownhosts: %w", err)
 	}
-	if cur != nil {
-		defer cur.fh.Close()
-	}
-	switch {
-	case f.read != nil:
-		if cur == nil || !f.read.same(&cur.fileState) {
-			return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
-		}
-	case cur != nil && cur.size > 0:
+	exists := err == nil
+	if !f.matches(exists, func() int64 { return cur.Size() }) {
 		return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
 	}
 	dir := filepath.Dir(target)
@@ -118,9 +113,9 @@ func (f *File) saveLocked(target string, opts *SaveOptions) error {
 	if mode == 0 {
 		mode = 0o644
 	}
-	if cur != nil {
-		mode = cur.mode
-		owner = cur.owner
+	if exists {
+		mode = cur.Mode().Perm()
+		owner, _ = cur.Sys().(*syscall.Stat_t)
 	} else if os.Geteuid() == 0 {
 		if fi, err := os.Stat(dir); err == nil {
 			owner, _ = fi.Sys().(*syscall.Stat_t)
@@ -138,8 +133,9 @@ func (f *File) saveLocked(target string, opts *SaveOptions) error {
 	if opts.hook != nil {
 		opts.hook("written")
 	}
-	// Someone may have written the file meanwhile without taking the
-	// lock (ssh appends new hosts that way): check again.
+	// Someone may have written the file since it was read, or while the
+	// temporary file was written, without taking the lock (ssh appends
+	// new hosts that way).
 	last, err := readState(target)
 	if err != nil {
 		return err
@@ -147,13 +143,13 @@ func (f *File) saveLocked(target string, opts *SaveOptions) error {
 	if last != nil {
 		defer last.fh.Close()
 	}
-	if (cur == nil) != (last == nil) || cur != nil && !cur.same(&last.fileState) {
+	if !f.matches(last != nil, func() int64 { return last.size }) || last != nil && f.read != nil && !f.read.same(&last.fileState) {
 		return fmt.Errorf("knownhosts: %s: %w", f.Name, ErrChanged)
 	}
 	if opts.hook != nil {
 		opts.hook("checked")
 	}
-	if opts.Backup && cur != nil {
+	if opts.Backup && last != nil {
 		old := target + ".old"
 		if err := os.Remove(old); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("knownhosts: %w", err)
@@ -172,6 +168,16 @@ func (f *File) saveLocked(target string, opts *SaveOptions) error {
 		return f.recoverAppended(target, last)
 	}
 	return nil
+}
+
+// matches reports whether a file that exists or not, of the given size,
+// may be what f was read from: the size [ParseFile] saw, or, for a File
+// made otherwise, no file or an empty one.
+func (f *File) matches(exists bool, size func() int64) bool {
+	if f.read != nil {
+		return exists && size() == f.read.size
+	}
+	return !exists || size() == 0
 }
 
 // recoverAppended copies to the end of the new file what was appended to
