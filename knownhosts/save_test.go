@@ -85,6 +85,9 @@ func TestCrashSafeSave(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "known_hosts")
+	// Every other writer saves through a symbolic link to the file.
+	link := filepath.Join(dir, "link")
+	require.NoError(t, os.Symlink("known_hosts", link))
 	a, b := crashContents()
 	require.NoError(t, os.WriteFile(path, []byte(a), 0o644))
 	rounds := 20
@@ -95,7 +98,11 @@ func TestCrashSafeSave(t *testing.T) {
 	prev := a
 	for i := 0; i < rounds; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafeSave$")
-		cmd.Env = append(os.Environ(), "KNOWNHOSTS_CRASH_WRITER="+path)
+		name := path
+		if i%2 == 1 {
+			name = link
+		}
+		cmd.Env = append(os.Environ(), "KNOWNHOSTS_CRASH_WRITER="+name)
 		require.NoError(t, cmd.Start())
 		// Wait for the writer's first save, then kill it at a random
 		// moment of the following ones.
@@ -112,6 +119,9 @@ func TestCrashSafeSave(t *testing.T) {
 		require.NoError(t, err)
 		if string(data) != a && string(data) != b {
 			t.Fatalf("round %d: the file is neither the old nor the new content (%d bytes)", i, len(data))
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			t.Fatalf("round %d: the link is gone (%v)", i, err)
 		}
 		if string(data) != prev {
 			changes++
