@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/hostkeys/hostkeys"
+	"github.com/hostkeys/hostkeys/keyscan"
 	"github.com/hostkeys/hostkeys/knownhosts"
+	"github.com/hostkeys/hostkeys/sshfp"
 )
 
 func init() {
@@ -24,6 +30,9 @@ func init() {
 const auditUsage = `usage: hostkeys audit [--known-hosts FILE]... [--pins FILE]... [--inventory FILE]
                      [--require-hashed] [--min-rsa-bits N] [--format text|json|sarif]
                      [--fail-on SEVERITY]
+                     [--scan [-p PORT] [-T TIMEOUT] [-J [user@]host[:port],...
+                      [-i FILE]... [--jump-known-hosts FILE]...] [--cert-warn DAYS]]
+                     [--sshfp [--resolver ADDR]... [--validate [--anchor FILE]...]]
 
 Checks known_hosts files for lines ssh cannot use, weak keys, hosts with
 conflicting or duplicate keys, wildcard and over-broad trust, and revoked
@@ -49,6 +58,26 @@ severity (error, warning, note), file:line and the host.
   --fail-on SEVERITY  exit 1 when a finding is at least this severe:
                       error, warning (default) or note
 
+Live and DNS checks, of every host a known_hosts entry or pin list names
+literally (no wildcard, not hashed) and every inventory host:
+  --scan              scan them (HK4xx): keys that known_hosts or the pins
+                      contradict, host certificates expired, expiring or
+                      not naming the host, SHA-1 key exchanges and host-key
+                      algorithms, DSA and small RSA keys, Terrapin exposure
+                      (CVE-2023-48795), hosts that do not answer
+  -p PORT             port for names without one (default 22)
+  -T TIMEOUT          deadline of each connection (default 5s)
+  -J HOSTS            scan through these SSH jump hosts, as hostkeys scan -J;
+                      -i FILE and --jump-known-hosts FILE as there
+  --cert-warn DAYS    report host certificates expiring within DAYS
+                      (default 30)
+  --sshfp             look up their names' SSHFP records (HK5xx): missing,
+                      not proven by DNSSEC, SHA-1 only, not matching the
+                      known (or scanned) keys, lookups that fail
+  --resolver ADDR     DNS server to ask (repeatable; default: resolv.conf)
+  --validate          validate DNSSEC here, from the root KSKs or --anchor
+  --anchor FILE       trust anchors (DS or DNSKEY records) for --validate
+
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on
 usage or I/O errors.
 `
@@ -65,8 +94,75 @@ func runAudit(e *env, args []string) int {
 	minRSA := fs.String("min-rsa-bits", strconv.Itoa(hostkeys.DefaultMinRSABits), "")
 	format := fs.String("format", "text", "")
 	failOn := fs.String("fail-on", "warning", "")
+	scan := fs.Bool("scan", false, "")
+	port := fs.Int("p", 0, "")
+	timeout := fs.String("T", "", "")
+	jump := fs.String("J", "", "")
+	var identities, jumpKnown, resolvers, anchors stringList
+	fs.Var(&identities, "i", "")
+	fs.Var(&jumpKnown, "jump-known-hosts", "")
+	fs.Var(&resolvers, "resolver", "")
+	fs.Var(&anchors, "anchor", "")
+	useSSHFP := fs.Bool("sshfp", false, "")
+	validate := fs.Bool("validate", false, "")
+	certWarn := fs.String("cert-warn", "", "")
 	if code, ok := parseFlags(e, fs, args, "audit", auditUsage); !ok {
 		return code
+	}
+	usage := func(format string, args ...any) int {
+		e.errorf("audit: "+format, args...)
+		e.hintf("run \"hostkeys audit -h\" for the flags")
+		return exitUsage
+	}
+	if !*scan && (*port != 0 || *timeout != "" || *jump != "" || len(identities) > 0 || len(jumpKnown) > 0 || *certWarn != "") {
+		return usage("-p, -T, -J, -i, --jump-known-hosts and --cert-warn go with --scan")
+	}
+	if *jump == "" && (len(identities) > 0 || len(jumpKnown) > 0) {
+		return usage("-i and --jump-known-hosts are for the jump hosts of -J")
+	}
+	if !*useSSHFP && (len(resolvers) > 0 || *validate) {
+		return usage("--resolver and --validate go with --sshfp")
+	}
+	if len(anchors) > 0 && !*validate {
+		return usage("--anchor goes with --validate")
+	}
+	var scanner *keyscan.Scanner
+	var warn time.Duration
+	if *scan {
+		if *port < 0 || *port > 65535 {
+			return usage("-p: bad port %d", *port)
+		}
+		scanner = &keyscan.Scanner{Port: *port}
+		if *timeout != "" {
+			d, err := parseConvtime(*timeout)
+			if err != nil {
+				return usage("-T: %v", err)
+			}
+			scanner.Timeout = d
+		}
+		if *certWarn != "" {
+			days, err := strconv.Atoi(*certWarn)
+			if err != nil || days < 1 || days > 36500 {
+				return usage("--cert-warn: %q is not a number of days from 1 to 36500", *certWarn)
+			}
+			warn = time.Duration(days) * 24 * time.Hour
+		}
+	}
+	var resolver *sshfp.Resolver
+	if *useSSHFP {
+		resolver = &sshfp.Resolver{Servers: resolvers}
+		if *validate {
+			v := &sshfp.Validator{}
+			for _, name := range anchors {
+				rrs, err := readAnchors(name)
+				if err != nil {
+					e.errorf("audit: --anchor: %v", err)
+					return exitUsage
+				}
+				v.Anchors = append(v.Anchors, rrs...)
+			}
+			resolver.Validator = v
+		}
 	}
 	if fs.NArg() > 0 {
 		e.errorf("audit: unexpected argument %q", fs.Arg(0))
@@ -106,14 +202,49 @@ func runAudit(e *env, args []string) int {
 		}
 	}
 
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if *jump != "" {
+		hops, err := parseJumpHosts(*jump)
+		if err != nil {
+			return usage("-J: %v", err)
+		}
+		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: hops, identities: identities,
+			knownHosts: jumpKnown, timeout: scanner.Timeout, network: "tcp"})
+		var se *jumpSetupError
+		var je *jumpError
+		switch {
+		case errors.As(err, &se):
+			e.errorf("audit: %s", se.msg)
+			if se.hint != "" {
+				e.hintf("%s", se.hint)
+			}
+			return exitUsage
+		case errors.As(err, &je):
+			e.errorf("audit: %s", je)
+			for _, h := range je.hints {
+				e.hintf("%s", h)
+			}
+			return exitUsage
+		case err != nil:
+			e.errorf("audit: %v", err)
+			return exitUsage
+		}
+		defer chain.Close()
+		scanner.Dial = chain.DialContext
+	}
+
 	p := newAuditProgress(e.stderr)
-	report, err := hostkeys.Audit(context.Background(), hostkeys.AuditOptions{
+	report, err := hostkeys.Audit(ctx, hostkeys.AuditOptions{
 		KnownHosts:    files,
 		Pins:          pinFiles,
 		Inventory:     *inventory,
 		RequireHashed: *requireHashed,
 		MinRSABits:    bits,
 		Progress:      p.update,
+		Scan:          scanner,
+		CertWarn:      warn,
+		SSHFP:         resolver,
 	})
 	p.clear()
 	if err != nil {
@@ -169,4 +300,14 @@ func (p *auditProgress) clear() {
 	if p.shown {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// readAnchors reads a file of DNSSEC trust anchors for --anchor.
+func readAnchors(name string) ([]dns.RR, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return sshfp.ParseAnchors(f, name)
 }
