@@ -113,6 +113,46 @@ func TestKeyTrap(t *testing.T) {
 	assert.Equal(t, Secure, a.Security, a.Reason)
 }
 
+// TestKeyTrapChain: the same attack on the chain above the answer, bogus
+// RRSIGs listed before the real one: 300 over example.test.'s DNSKEY
+// RRset by its KSK's tag (300 keys share it), 500 over its DS RRset by
+// the tag of test.'s ZSK (1,000 keys of test. share it).
+func TestKeyTrapChain(t *testing.T) {
+	tests := []struct {
+		name             string
+		covered          uint16
+		signer, keysZone string
+		key              func(w *world) *dns.DNSKEY
+		keys, sigs       int // fewer for the DNSKEY RRset, to fit in 64 kB
+		because          string
+	}{
+		{"DNSKEY RRset", dns.TypeDNSKEY, "example.test.", "example.test.", func(w *world) *dns.DNSKEY { return w.zone.ksk },
+			300, 300, "more than 8 RRSIGs; the others are not tried (limit MaxSignatures)"},
+		{"DS RRset", dns.TypeDS, "test.", "test.", func(w *world) *dns.DNSKEY { return w.tld.zsk },
+			1000, 500, "after 16 failed signature verifications (limit MaxFailures)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.now = time.Now()
+			tag := tt.key(w).KeyTag()
+			keys := collidingKeys(t, tt.keysZone, tag, tt.keys)
+			sigs := junkSigs("example.test.", tt.covered, tt.signer, tag, tt.sigs)
+			w.srv.set(func(s *signServer) {
+				s.extraKeys = map[string][]dns.RR{tt.keysZone: keys}
+				s.extraSigs = map[uint16][]dns.RR{tt.covered: sigs}
+			})
+			r := w.validating()
+			a, err := r.Lookup(context.Background(), "host.example.test")
+			require.NoError(t, err)
+			assert.Equal(t, Bogus, a.Security, a.Reason)
+			assert.Contains(t, a.Reason, tt.because)
+			assert.LessOrEqual(t, r.Validator.verifications.Load(), int64(defaultMaxFailures+5))
+			assert.Less(t, w.srv.queries.Load(), int64(200))
+		})
+	}
+}
+
 // TestKeyTrapInterrupted: with the limits lifted, the context still ends
 // the work between verifications.
 func TestKeyTrapInterrupted(t *testing.T) {

@@ -54,16 +54,21 @@ var ErrNumericHost = errors.New("sshfp: numeric host name: SSHFP lookup skipped"
 // LookupError reports a lookup that got no usable answer from any server.
 type LookupError struct {
 	Name   string // the name queried
+	Type   uint16 // the type queried; zero for SSHFP
 	Server string // the last server tried, host:port
 	Rcode  int    // the DNS response code, or -1 if no response came
 	Err    error  // the network error, if any
 }
 
 func (e *LookupError) Error() string {
-	if e.Rcode >= 0 {
-		return fmt.Sprintf("sshfp: lookup %s SSHFP on %s: %s", e.Name, e.Server, dns.RcodeToString[e.Rcode])
+	qtype := "SSHFP"
+	if e.Type != 0 && e.Type != dns.TypeSSHFP {
+		qtype = dns.Type(e.Type).String()
 	}
-	return fmt.Sprintf("sshfp: lookup %s SSHFP on %s: %v", e.Name, e.Server, e.Err)
+	if e.Rcode >= 0 {
+		return fmt.Sprintf("sshfp: lookup %s %s on %s: %s", e.Name, qtype, e.Server, dns.RcodeToString[e.Rcode])
+	}
+	return fmt.Sprintf("sshfp: lookup %s %s on %s: %v", e.Name, qtype, e.Server, e.Err)
 }
 
 func (e *LookupError) Unwrap() error { return e.Err }
@@ -270,7 +275,7 @@ func (r *Resolver) exchange(ctx context.Context, srv, name string, qtype uint16)
 		resp, _, err = c.ExchangeContext(cctx, m, srv)
 		cancel()
 		if err != nil {
-			return nil, &LookupError{Name: name, Server: srv, Rcode: -1, Err: err}
+			return nil, &LookupError{Name: name, Type: qtype, Server: srv, Rcode: -1, Err: err}
 		}
 		if !resp.Truncated {
 			break
@@ -278,7 +283,7 @@ func (r *Resolver) exchange(ctx context.Context, srv, name string, qtype uint16)
 	}
 	if len(resp.Question) != 1 || !strings.EqualFold(resp.Question[0].Name, name) ||
 		resp.Question[0].Qtype != qtype || resp.Question[0].Qclass != dns.ClassINET {
-		return nil, &LookupError{Name: name, Server: srv, Rcode: -1, Err: errors.New("answer to another question")}
+		return nil, &LookupError{Name: name, Type: qtype, Server: srv, Rcode: -1, Err: errors.New("answer to another question")}
 	}
 	return resp, nil
 }
@@ -296,7 +301,7 @@ func (r *Resolver) querier(server string) *querier {
 			return nil, err
 		}
 		if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
-			return nil, &LookupError{Name: name, Server: server, Rcode: resp.Rcode}
+			return nil, &LookupError{Name: name, Type: qtype, Server: server, Rcode: resp.Rcode}
 		}
 		return resp, nil
 	}}

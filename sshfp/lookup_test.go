@@ -360,3 +360,12 @@ func TestHostKeyCallback(t *testing.T) {
 	err = cb("127.0.0.1", addr, parseKey(t, labKey))
 	assert.True(t, errors.Is(err, ErrNumericHost))
 }
+
+// TestLookupErrorType: an error of the validator's DNSKEY or DS queries
+// names the type queried, not SSHFP.
+func TestLookupErrorType(t *testing.T) {
+	assert.Equal(t, "sshfp: lookup x.test. DNSKEY on 127.0.0.1:53: SERVFAIL",
+		(&LookupError{Name: "x.test.", Type: dns.TypeDNSKEY, Server: "127.0.0.1:53", Rcode: dns.RcodeServerFailure}).Error())
+	assert.Equal(t, "sshfp: lookup x.test. SSHFP on 127.0.0.1:53: SERVFAIL",
+		(&LookupError{Name: "x.test.", Server: "127.0.0.1:53", Rcode: dns.RcodeServerFailure}).Error())
+}
