@@ -215,15 +215,9 @@ func parseDigest(tok string) (Fingerprint, string, string) {
 
 func parseToken(tok string) (Fingerprint, string) {
 	if i := strings.IndexByte(tok, ':'); i > 2 {
-		var h Hash
-		switch name := strings.ToUpper(tok[:i]); name {
-		case "SHA256":
-			h = SHA256
-		case "MD5":
-			h = MD5
-		case "SHA1":
-			h = SHA1
-		default:
+		name := strings.ToUpper(tok[:i])
+		h, err := ParseHash(name)
+		if err != nil {
 			if isDigestName(name) {
 				return Fingerprint{}, fmt.Sprintf("unsupported digest %s (OpenSSH prints SHA256, MD5 and SHA1)", name)
 			}
@@ -262,8 +256,17 @@ func parseToken(tok string) (Fingerprint, string) {
 }
 
 // isDigestName reports whether s (upper case) names a digest family
-// ("SHA512", "SHA3-256", "BLAKE2B").
+// ("SHA512", "SHA3-256", "BLAKE2B"): a family's name, then at most a few
+// letters, digits and dashes.
 func isDigestName(s string) bool {
+	if len(s) > 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
 	for _, family := range []string{"SHA", "MD", "BLAKE", "RIPEMD", "SM3", "WHIRLPOOL"} {
 		if strings.HasPrefix(s, family) {
 			return true
