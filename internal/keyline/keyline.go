@@ -26,7 +26,7 @@ import (
 const MaxLineLength = 1 << 20
 
 // TooLong is the reason given for a line longer than MaxLineLength.
-var TooLong = fmt.Sprintf("line longer than %d bytes", MaxLineLength)
+const TooLong = "line longer than 1048576 bytes"
 
 // Blank reports whether c separates fields: a space or a tab.
 func Blank(c byte) bool { return c == ' ' || c == '\t' }

@@ -2,6 +2,7 @@ package keyline
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -55,6 +56,10 @@ func TestMarker(t *testing.T) {
 			assert.Equal(t, tt.bad, bad, tt.in)
 		}
 	}
+}
+
+func TestTooLongNamesTheLimit(t *testing.T) {
+	assert.Equal(t, fmt.Sprintf("line longer than %d bytes", MaxLineLength), TooLong)
 }
 
 func TestQuote(t *testing.T) {
