@@ -17,6 +17,7 @@ import (
 	"github.com/hostkeys/hostkeys/internal/dnslab"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/keyscan"
+	"github.com/hostkeys/hostkeys/knownhosts"
 	"github.com/hostkeys/hostkeys/sshfp"
 )
 
@@ -147,4 +148,49 @@ func TestAuditDNSWithScan(t *testing.T) {
 	assert.Equal(t, []string{"HK504 known_hosts:1 host.example.test"}, remoteFindings(r), "%v", r.Findings)
 	require.NotEmpty(t, r.Findings)
 	assert.Contains(t, r.Findings[len(r.Findings)-1].Message, "of known_hosts at ")
+}
+
+// TestAuditDNSBogus: a zone whose signatures have expired is SERVFAIL
+// from unbound (a failed lookup) and bogus to the own validator.
+func TestAuditDNSBogus(t *testing.T) {
+	lab := dnslab.Start(t, sshfpRecords(t, "host", parseKey(t, edKey(1)), sshfp.SHA256), dnslab.Options{
+		Inception: time.Now().Add(-48 * time.Hour), Expiration: time.Now().Add(-24 * time.Hour)})
+	files := map[string]string{"known_hosts": "host.example.test " + edKey(1) + "\n"}
+	r := audit(t, AuditOptions{SSHFP: &sshfp.Resolver{Servers: []string{lab.Resolver}}}, files)
+	require.Equal(t, []string{"HK505 known_hosts:1 host.example.test"}, remoteFindings(r), "%v", r.Findings)
+
+	f, err := os.Open(lab.KeyFile)
+	require.NoError(t, err)
+	anchors, err := sshfp.ParseAnchors(f, lab.KeyFile)
+	f.Close()
+	require.NoError(t, err)
+	r = audit(t, AuditOptions{SSHFP: &sshfp.Resolver{Servers: []string{lab.Auth}, Validator: &sshfp.Validator{Anchors: anchors}}}, files)
+	require.Equal(t, []string{"HK502 known_hosts:1 host.example.test"}, remoteFindings(r), "%v", r.Findings)
+	assert.Contains(t, r.Findings[len(r.Findings)-1].Message, "are bogus (")
+	assert.Contains(t, r.Findings[len(r.Findings)-1].Message, "expired at")
+}
+
+// TestAuditRemoteHosts: the hosts checked are the literal names of
+// known_hosts entries, pin lists and the inventory, each once; wildcards,
+// hashed names and (for DNS) addresses are not.
+func TestAuditRemoteHosts(t *testing.T) {
+	dead := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
+	r := audit(t, AuditOptions{SSHFP: &sshfp.Resolver{Servers: []string{dead}, Timeout: time.Second}}, map[string]string{
+		"known_hosts": strings.Join([]string{
+			"A.example,192.0.2.1 " + edKey(1),
+			"*.wild.example " + edKey(2),
+			knownhosts.HashHost("hidden.example") + " " + edKey(3),
+			"@cert-authority *.example " + edKey(4),
+			"[b.example]:2222 " + edKey(5),
+			"a.example " + edKey(1),
+		}, "\n") + "\n",
+		"pins":      "Host c.example,b.example\n" + edKey(6) + "\n",
+		"inventory": "d.example\na.example\n",
+	})
+	assert.Equal(t, []string{
+		"HK505 known_hosts:1 a.example",
+		"HK505 known_hosts:5 b.example",
+		"HK505 pins:2 c.example",
+		"HK505 inventory:1 d.example",
+	}, remoteFindings(r))
 }

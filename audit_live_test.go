@@ -1,6 +1,7 @@
 package hostkeys
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
@@ -282,6 +283,9 @@ func TestAuditLiveHardenedServer(t *testing.T) {
 		"HK401 known_hosts:1 " + name, // another Ed25519 key than the server's
 		"HK401 pins:3 " + name,        // none of the server's keys
 	}, remoteFindings(r), "%v", r.Findings)
+	var sarif bytes.Buffer
+	require.NoError(t, r.WriteSARIF(&sarif, SARIFOptions{}))
+	validateSARIF(t, sarif.Bytes())
 	for _, f := range r.Findings {
 		if f.RuleID == RuleLiveKeyMismatch && f.File == r.Files[0] {
 			assert.Equal(t, fpOf(srv.Keys[0]), f.Key)
