@@ -340,7 +340,7 @@ func (c *chase) validate(rrset []dns.RR, sigs []*dns.RRSIG, depth int) result {
 // closerZone returns a zone strictly below signer that encloses owner
 // and that the chain proves: the zone that should have signed instead.
 // The names strictly between signer and owner are examined as zones (a
-// DNSKEY and a DS query each, once per lookup); owner itself, which may
+// DS query each, once per lookup, and a DNSKEY query if a DS exists); owner itself, which may
 // be a zone apex, counts only if this lookup or the cache has proven it,
 // so that the common case, a name signed by its parent zone, costs no
 // query. For a DS RRset, owner's own zone does not count.
@@ -443,15 +443,8 @@ func (c *chase) fetchZoneKeys(zone string, depth int) zoneResult {
 	fail := func(s Security, format string, args ...any) zoneResult {
 		return zoneResult{result: result{sec: s, why: fmt.Sprintf(format, args...)}}
 	}
-	resp, err := c.query(zone, dns.TypeDNSKEY)
-	if err != nil {
-		if r, done := c.halted(); done {
-			return zoneResult{result: r}
-		}
-		return fail(Insecure, "%s DNSKEY: %v", zone, err)
-	}
-	keySet := rrsetOf(resp.Answer, zone, dns.TypeDNSKEY)
-	// The DS records or anchors that may introduce this zone's keys.
+	// The DS records or anchors that may introduce this zone's keys, and
+	// only then the keys: a name without a DS costs one query.
 	var (
 		entry   []dns.RR
 		expires = c.now.Add(c.v.maxTTL())
@@ -489,6 +482,14 @@ func (c *chase) fetchZoneKeys(zone string, depth int) zoneResult {
 		entry, via = dsSet, "DS"
 		expires = minTime(expires, r.expires)
 	}
+	resp, err := c.query(zone, dns.TypeDNSKEY)
+	if err != nil {
+		if r, done := c.halted(); done {
+			return zoneResult{result: r}
+		}
+		return fail(Insecure, "%s DNSKEY: %v", zone, err)
+	}
+	keySet := rrsetOf(resp.Answer, zone, dns.TypeDNSKEY)
 	if len(keySet) == 0 {
 		return fail(Bogus, "%s has a %s but no DNSKEY RRset", zone, via)
 	}
