@@ -8,9 +8,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,7 +74,8 @@ func bigKeyN(typ string, bits int, n int64) string {
 func audit(t *testing.T, opts AuditOptions, files map[string]string) *Report {
 	t.Helper()
 	dir := t.TempDir()
-	for name, text := range files {
+	for _, name := range slices.Sorted(maps.Keys(files)) { // known_hosts files in name order
+		text := files[name]
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 		switch {
