@@ -365,7 +365,9 @@ func resolveLinks(name string) (string, error) {
 			return "", fmt.Errorf("knownhosts: %w", err)
 		}
 		if !filepath.IsAbs(t) {
-			t = filepath.Join(filepath.Dir(p), t)
+			// Not filepath.Join: its lexical ".." would be wrong when
+			// the link's directory is reached through another link.
+			t = filepath.Dir(p) + string(filepath.Separator) + t
 		}
 		p = t
 	}

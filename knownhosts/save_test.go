@@ -238,7 +238,7 @@ func TestSaveThroughSymlink(t *testing.T) {
 	data, err := os.ReadFile(real)
 	require.NoError(t, err)
 	assert.Equal(t, string(f.Bytes()), string(data), "the file the link names is replaced")
-	assert.NotContains(t, "\n"+string(data), "\nexample.com ", "the removed key is gone from the real file")
+	assert.NotContains(t, "\n"+string(data), "\nexample.com,", "the removed key is gone from the real file")
 	old, err := os.ReadFile(real + ".old")
 	require.NoError(t, err)
 	assert.Equal(t, baseFile, string(old), ".old beside the target")
@@ -246,6 +246,23 @@ func TestSaveThroughSymlink(t *testing.T) {
 	fi, err = os.Stat(real)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// A relative link with "..", in a directory reached through a link:
+	// ".." is the real directory's parent, as the kernel resolves it.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "store", "ssh"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "store", "kh"), []byte(baseFile), 0o644))
+	require.NoError(t, os.Symlink("../kh", filepath.Join(dir, "store", "ssh", "known_hosts")))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "store", "ssh"), filepath.Join(dir, "sshdir")))
+	require.NoError(t, Edit(filepath.Join(dir, "sshdir", "known_hosts"), nil, func(f *File) error {
+		_, err := f.Remove("example.com", nil)
+		return err
+	}))
+	data, err = os.ReadFile(filepath.Join(dir, "store", "kh"))
+	require.NoError(t, err)
+	assert.NotContains(t, "\n"+string(data), "\nexample.com,", "the file the links name is edited")
+	fi, err = os.Lstat(filepath.Join(dir, "store", "ssh", "known_hosts"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeSymlink, fi.Mode()&fs.ModeSymlink, "the link is kept")
 
 	// A link to a file that does not exist yet.
 	link2 := filepath.Join(dir, "home", ".ssh", "known_hosts2")
