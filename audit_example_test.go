@@ -21,7 +21,11 @@ func ExampleAudit() {
 	}
 	for _, f := range report.Findings {
 		if f.Severity == hostkeys.SeverityError {
-			fmt.Printf("%s %s %s\n", f.RuleID, f.Location(), f.Host)
+			line := f.RuleID + " " + f.Location()
+			if f.Host != "" {
+				line += " " + f.Host
+			}
+			fmt.Println(line)
 		}
 	}
 	fmt.Println(report.Count(hostkeys.SeverityWarning), "warnings;", report.Stats.HMACs, "HMACs to de-hash")
