@@ -194,7 +194,11 @@ func (a *auditor) checkLive(ctx context.Context, hosts []remoteHost, live map[st
 			}
 		}
 		if len(r.Keys) > 0 {
-			a.checkLiveKeys(ctx, pol, h, r)
+			var certs []keyscan.Key
+			if lr.certs != nil {
+				certs = lr.certs.Keys
+			}
+			a.checkLiveKeys(ctx, pol, h, r.Port, r.Keys, certs)
 		}
 		if lr.certs != nil {
 			for _, k := range lr.certs.Keys {
@@ -220,17 +224,19 @@ type issue struct{ rule, key, msg string }
 
 // checkLiveKeys reports the live keys that known_hosts or the pin lists
 // revoke or contradict: per source, when it confirms none of the host's
-// keys, or when it records another key of a type the server presents (the
-// type ssh then negotiates).
-func (a *auditor) checkLiveKeys(ctx context.Context, pol *Policy, h *remoteHost, r *keyscan.Result) {
-	keys := make([]ssh.PublicKey, len(r.Keys))
-	for i, k := range r.Keys {
-		keys[i] = k.Key
+// keys and certificates (a source may know only the CA), or when it
+// records another key of a type the server presents (the type ssh then
+// negotiates).
+func (a *auditor) checkLiveKeys(ctx context.Context, pol *Policy, h *remoteHost, port int, plain, certs []keyscan.Key) {
+	var keys []ssh.PublicKey
+	for _, k := range slices.Concat(plain, certs) {
+		keys = append(keys, k.Key)
 	}
-	verdicts := pol.CheckKeys(ctx, h.host, r.Port, keys)
+	verdicts := pol.CheckKeys(ctx, h.host, port, keys)
 	if len(verdicts) == 0 {
 		return
 	}
+	plainKeys := keys[:len(plain)]
 	reported := map[string]bool{}
 	report := func(file string, line int, key ssh.PublicKey, msg string) {
 		fp := ""
@@ -253,7 +259,9 @@ func (a *auditor) checkLiveKeys(ctx context.Context, pol *Policy, h *remoteHost,
 			case Confirmed:
 				confirmed = true
 			case Contradicted:
-				contra = append(contra, i)
+				if i < len(plain) {
+					contra = append(contra, i)
+				}
 			case RevokedKey:
 				report(ev.File, ev.Line, keys[i], fmt.Sprintf("The server presents the %s key %s, which %s revokes here for %q.",
 					keys[i].Type(), fpOf(keys[i]), sourceWords(ev.Source), h.name))
@@ -273,7 +281,7 @@ func (a *auditor) checkLiveKeys(ctx context.Context, pol *Policy, h *remoteHost,
 			case !confirmed:
 				// One finding for the source: the server is not the host it knows.
 				report(file, line, nil, fmt.Sprintf("None of the server's keys is one %s records for %q (it presents %s); check which is right out of band.",
-					sourceWords(ev.Source), h.name, keyList(keys)))
+					sourceWords(ev.Source), h.name, keyList(plainKeys)))
 			case sameType:
 				report(file, line, keys[i], fmt.Sprintf("The server presents another %s key (%s) than the one %s records here for %q; check which is right out of band.",
 					keys[i].Type(), fpOf(keys[i]), sourceWords(ev.Source), h.name))

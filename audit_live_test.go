@@ -294,6 +294,19 @@ func TestAuditLiveHardenedServer(t *testing.T) {
 		}
 	}
 
+	// The pins and known_hosts trust only the CA that signed the
+	// certificates: the plain keys contradict nothing.
+	r = audit(t, AuditOptions{Scan: &keyscan.Scanner{}, CertWarn: time.Hour}, map[string]string{
+		"known_hosts": fmt.Sprintf("@cert-authority %s %s\n", name, keyText(srv.CA)),
+		"pins":        fmt.Sprintf("Host %s\n@cert-authority %s\n", name, keyText(srv.CA)),
+	})
+	assert.Empty(t, remoteFindings(r), "%v", r.Findings)
+	r = audit(t, AuditOptions{Scan: &keyscan.Scanner{}, CertWarn: time.Hour}, map[string]string{
+		"known_hosts": "# none\n",
+		"pins":        fmt.Sprintf("Host %s\n@cert-authority %s\n", name, keyText(otherKey(t))),
+	})
+	assert.Equal(t, []string{"HK401 pins:2 " + name}, remoteFindings(r), "%v", r.Findings)
+
 	// A revoked key.
 	r = audit(t, AuditOptions{Scan: &keyscan.Scanner{}, CertWarn: time.Hour}, map[string]string{
 		"known_hosts": fmt.Sprintf("%s %s\n@revoked * %s\n", name, keyText(srv.Keys[1]), keyText(srv.Keys[0])),
