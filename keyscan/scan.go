@@ -516,8 +516,11 @@ hosts:
 	// The other types, those the server advertises, in parallel.
 	firstType := first.key.Type
 	keys := map[KeyType]*Key{firstType: first.key}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var (
+		mu           sync.Mutex // guards keys, declinedLate and r.Errors while fetches run
+		wg           sync.WaitGroup
+		declinedLate []KeyType // advertised but refused when asked, found by the fetches
+	)
 	for _, kt := range types {
 		if kt == firstType {
 			continue
@@ -543,13 +546,13 @@ hosts:
 			if c.err != nil {
 				var ne *negotiationError
 				if errors.As(c.err, &ne) && ne.what == "host key" {
-					r.NotOffered = append(r.NotOffered, kt)
+					declinedLate = append(declinedLate, kt)
 					return
 				}
 				if c.err.Kind == Closed && c.err.Stage == StageKex {
 					// Advertised but declined: dropbear lists the RSA
 					// algorithms without an RSA key, then hangs up.
-					r.NotOffered = append(r.NotOffered, kt)
+					declinedLate = append(declinedLate, kt)
 					return
 				}
 				r.Errors = append(r.Errors, c.err)
@@ -559,7 +562,7 @@ hosts:
 		})
 	}
 	wg.Wait()
-	notOffered := r.NotOffered
+	notOffered := append(r.NotOffered, declinedLate...)
 	r.NotOffered = nil
 	for _, kt := range types {
 		if k := keys[kt]; k != nil {
