@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"net/netip"
 	"os"
 	"os/user"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,66 +23,14 @@ import (
 // an unknown or changed key stops the scan, it is never trusted on first
 // use, and knownhosts explains why.
 
-// parseJumpHosts reads a -J value: [user@]host[:port] hops separated by
-// commas, in the order they are connected. An IPv6 address is written
-// [addr] or [addr]:port (or bare, without a port).
+// parseJumpHosts reads a -J value with keyscan.ParseJumpHosts.
 func parseJumpHosts(v string) ([]keyscan.JumpHost, error) {
-	var hops []keyscan.JumpHost
-	for _, s := range strings.Split(v, ",") {
-		h, err := parseJumpHop(s)
-		if err != nil {
-			return nil, fmt.Errorf("bad -J jump host %q: %v", s, err)
-		}
-		hops = append(hops, h)
+	hops, err := keyscan.ParseJumpHosts(v)
+	var he *keyscan.JumpHostError
+	if errors.As(err, &he) {
+		return nil, fmt.Errorf("bad -J jump host %q: %s", he.Text, he.Reason)
 	}
-	return hops, nil
-}
-
-func parseJumpHop(s string) (keyscan.JumpHost, error) {
-	h := keyscan.JumpHost{Port: 22}
-	if i := strings.LastIndexByte(s, '@'); i >= 0 {
-		h.User, s = s[:i], s[i+1:]
-		if h.User == "" {
-			return h, errors.New("empty user name")
-		}
-	}
-	host, port, hasPort := s, "", false
-	switch {
-	case strings.HasPrefix(s, "["):
-		end := strings.IndexByte(s, ']')
-		if end < 0 {
-			return h, errors.New("missing ']'")
-		}
-		host = s[1:end]
-		if rest := s[end+1:]; rest != "" {
-			if port, hasPort = strings.CutPrefix(rest, ":"); !hasPort {
-				return h, errors.New("want [host]:port")
-			}
-		}
-	case strings.Count(s, ":") == 1:
-		host, port, hasPort = strings.Cut(s, ":")
-	case strings.Contains(s, ":"):
-		if _, err := netip.ParseAddr(s); err != nil {
-			return h, errors.New("want host, host:port or [host]:port")
-		}
-	}
-	if host == "" {
-		return h, errors.New("no host")
-	}
-	if strings.HasPrefix(host, "-") || strings.ContainsFunc(host+h.User, func(r rune) bool {
-		return r <= ' ' || r == 0x7f || r == '/' || r == '\\' || r == '[' || r == ']'
-	}) {
-		return h, errors.New("invalid character")
-	}
-	if hasPort {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return h, fmt.Errorf("bad port %q", port)
-		}
-		h.Port = n
-	}
-	h.Host = host
-	return h, nil
+	return hops, err
 }
 
 // jumpOptions is what -J needs from the command line.
