@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -575,9 +574,9 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 			e.hintf("a server that closes connections before its banner may be limiting them (sshd's MaxStartups, PerSourcePenalties); try a lower --per-host")
 		}
 	}
-	if kex := offeredKex(r); len(r.Keys) == 0 && !f.legacyKex && onlyLegacyKex(kex) {
+	if len(r.Keys) == 0 && !f.legacyKex && r.KexInit.NeedsLegacyKeyExchanges() {
 		e.hintf("%s offers only SHA-1 key exchanges (%s); --legacy-kex accepts them, the host key's proof then resting on SHA-1",
-			hostPortLabel(r), strings.Join(kex, ","))
+			hostPortLabel(r), strings.Join(r.KexInit.KeyExchangeMethods(), ","))
 	}
 	switch {
 	case len(r.Keys) == 0 && len(r.Errors) == 0:
@@ -591,28 +590,6 @@ func reportFailures(e *env, f *scanFlags, r *keyscan.Result) {
 		fmt.Fprintf(e.stderr, "hostkeys: %s: banner %q, kex %s, cipher %s, %d key(s) in %s\n",
 			hostPortLabel(r), r.Banner, n.KeyExchange, n.CipherServerClient, len(r.Keys), r.Duration.Round(time.Millisecond))
 	}
-}
-
-// offeredKex is the key exchanges the server of r advertised, if known.
-func offeredKex(r *keyscan.Result) []string {
-	if r.KexInit == nil {
-		return nil
-	}
-	return r.KexInit.KeyExchangeMethods()
-}
-
-// onlyLegacyKex reports whether a server's key exchanges include one of
-// keyscan's legacy SHA-1 groups and none of the default ones.
-func onlyLegacyKex(offered []string) bool {
-	legacy := false
-	modern, old := keyscan.DefaultKeyExchanges(), keyscan.LegacyKeyExchanges()
-	for _, k := range offered {
-		if slices.Contains(modern, k) {
-			return false
-		}
-		legacy = legacy || slices.Contains(old, k)
-	}
-	return legacy
 }
 
 // msg says what went wrong in the CLI's words: a keyscan error from its
