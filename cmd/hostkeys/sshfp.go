@@ -69,15 +69,6 @@ Exit status: 0 on a secure match (--check) or when records were printed,
 when the host's keys could not be fetched).
 `
 
-// defaultHostKeys are the files ssh-keygen -r reads without -f.
-var defaultHostKeys = []string{
-	"/etc/ssh/ssh_host_rsa_key",
-	"/etc/ssh/ssh_host_dsa_key",
-	"/etc/ssh/ssh_host_ecdsa_key",
-	"/etc/ssh/ssh_host_ed25519_key",
-	"/etc/ssh/ssh_host_xmss_key",
-}
-
 func runSSHFP(e *env, args []string) int {
 	fs := flag.NewFlagSet("sshfp", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -141,7 +132,7 @@ func runSSHFP(e *env, args []string) int {
 	}
 	explicit := len(files) > 0
 	if !explicit {
-		files = defaultHostKeys
+		files = sshfp.DefaultHostKeyFiles()
 	}
 	n := 0
 	for _, file := range files {
