@@ -353,27 +353,7 @@ func (a *auditor) load(ctx context.Context) error {
 		a.lineEnt = append(a.lineEnt, idx)
 	}
 	a.stats.Entries = len(a.ents)
-	a.parseKeys()
-
-	// Lines ssh cannot use, with the parser's reasons.
-	bad := map[[2]int]bool{}
-	for fi, f := range a.files {
-		for _, p := range f.Problems() {
-			bad[[2]int{fi, p.Line}] = true
-			host := ""
-			if i := a.lineEnt[fi][p.Line]; i >= 0 {
-				host = a.ents[i].name
-			}
-			a.add(Finding{RuleID: RuleMalformedLine, File: f.Name, Line: p.Line, Host: host,
-				Message: "ssh ignores this line: " + p.Reason + "."})
-		}
-	}
-	for i := range a.ents {
-		x := &a.ents[i]
-		if bad[[2]int{x.file, x.e.Line}] {
-			x.key = nil
-		}
-	}
+	a.checkUsable()
 
 	a.khFiles = len(a.fileNames)
 	for _, name := range a.opts.Pins {
@@ -388,15 +368,100 @@ func (a *auditor) load(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// parseKeys parses every entry's key on all workers (Entry keeps the
-// result), so that Problems and the checks find them parsed.
-func (a *auditor) parseKeys() {
-	a.parallel(len(a.ents), func(i int) {
-		x := &a.ents[i]
-		if k, err := x.e.Key(); err == nil {
-			x.key = k
+// checkUsable reports the lines ssh cannot use, with the parser's
+// reasons, and sets the key of every usable entry. As in knownhosts'
+// File.Problems, a line is unusable when it is invalid, when its hashed
+// host field is, or when its key does not parse or is of a type OpenSSH
+// does not know. Unlike Problems, each distinct key is parsed once, not
+// once per line (hosts share keys: genkh's 100,000 lines hold 600), on all
+// workers, and entries share the parsed key.
+func (a *auditor) checkUsable() {
+	type parsed struct {
+		key    ssh.PublicKey
+		reason string
+	}
+	keyOf := func(x *entInfo) string { return x.e.KeyType() + " " + x.b64 }
+	index := map[string]int{}
+	var firsts []int32
+	for i := range a.ents {
+		k := keyOf(&a.ents[i])
+		if _, ok := index[k]; !ok {
+			index[k] = len(firsts)
+			firsts = append(firsts, int32(i))
+		}
+	}
+	keys := make([]parsed, len(firsts))
+	a.parallel(len(firsts), func(j int) {
+		key, err := a.ents[firsts[j]].e.Key()
+		var le *knownhosts.LineError
+		switch {
+		case errors.As(err, &le):
+			keys[j].reason = le.Reason
+		case err != nil:
+			keys[j].reason = err.Error()
+		case !fingerprint.OpenSSHKnows(key):
+			keys[j].reason = fmt.Sprintf("key type %q is not supported by OpenSSH", key.Type())
+		default:
+			keys[j].key = key
 		}
 	})
+	hostErrs := a.hashedHostErrors()
+	for fi, f := range a.files {
+		for li := range f.Lines {
+			l := &f.Lines[li]
+			var reason, host string
+			switch {
+			case l.Err != nil:
+				reason = l.Err.Reason
+			case l.Entry != nil:
+				i := a.lineEnt[fi][l.Num]
+				x := &a.ents[i]
+				host = x.name
+				if r, ok := hostErrs[i]; ok {
+					reason = r
+					break
+				}
+				p := &keys[index[keyOf(x)]]
+				x.key, reason = p.key, p.reason
+			}
+			if reason != "" {
+				a.add(Finding{RuleID: RuleMalformedLine, File: f.Name, Line: l.Num, Host: host,
+					Message: "ssh ignores this line: " + reason + "."})
+			}
+		}
+	}
+}
+
+// fixedKey is a valid key for hashedHostErrors' lines.
+const fixedKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+
+// hashedHostErrors returns why hashed host fields are unusable, by entry:
+// knownhosts' own reasons, from parsing each field again on a line of its
+// own with a fixed key, so that only that key is parsed.
+func (a *auditor) hashedHostErrors() map[int32]string {
+	var idx []int32
+	var b strings.Builder
+	for i := range a.ents {
+		if e := a.ents[i].e; e.IsHashed() {
+			idx = append(idx, int32(i))
+			b.WriteString(e.Hosts)
+			b.WriteString(" " + fixedKey + "\n")
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	f, err := knownhosts.Parse(strings.NewReader(b.String()), "hashed host fields")
+	if err != nil {
+		return nil // reading a string does not fail
+	}
+	out := map[int32]string{}
+	for _, p := range f.Problems() {
+		if p.Line >= 1 && p.Line <= len(idx) {
+			out[idx[p.Line-1]] = p.Reason
+		}
+	}
+	return out
 }
 
 // parallel calls fn(i) for i from 0 to n-1 on all workers, in blocks.

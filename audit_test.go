@@ -371,3 +371,43 @@ func TestAuditPinRules(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditMalformedMatchesProblems: the audit parses each distinct key
+// once; its HK101 findings must be exactly knownhosts' File.Problems.
+func TestAuditMalformedMatchesProblems(t *testing.T) {
+	k1 := edKey(1)
+	h := knownhosts.HashHost("a.example")
+	text := strings.Join([]string{
+		"a.example " + k1,
+		"b.example " + k1 + " same key, other comment",
+		"c.example " + k1 + "\r",
+		"d.example ssh-ed25519 AAAA",
+		"e.example ssh-ed25519 AAAA",
+		"f.example ssh-ed448 AAAACXNzaC1lZDQ0OAAAADk=",
+		"g.example ssh-foo AAAAB3NzaC1yc2E=",
+		"|1|bad|bad " + k1,
+		"|2|" + h[3:] + " " + k1,
+		h + " " + k1,
+		h + " ssh-ed25519 AAAA",
+		"@revoked |1|x " + k1,
+		"@cert-authority *.example " + bigKey("ssh-dss", 1024),
+		"onlyonefield",
+		"h.example rsa-sha2-256 " + strings.Fields(bigKey("ssh-rsa", 2048))[1],
+		"",
+	}, "\n")
+	r := audit(t, AuditOptions{}, map[string]string{"known_hosts": text})
+	var got []string
+	for _, f := range r.Findings {
+		if f.RuleID == RuleMalformedLine {
+			got = append(got, fmt.Sprintf("%d: ssh ignores this line: %s", f.Line, f.Message[len("ssh ignores this line: "):]))
+		}
+	}
+	f, err := knownhosts.Parse(strings.NewReader(text), "known_hosts")
+	require.NoError(t, err)
+	var want []string
+	for _, p := range f.Problems() {
+		want = append(want, fmt.Sprintf("%d: ssh ignores this line: %s.", p.Line, p.Reason))
+	}
+	require.NotEmpty(t, want)
+	assert.Equal(t, want, got)
+}
