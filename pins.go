@@ -197,6 +197,24 @@ func (p *Pin) String() string {
 	return s
 }
 
+// brief is the pin for messages: a key by its SHA-256 fingerprint and type
+// label, so that a long RSA key is not echoed.
+func (p *Pin) brief() string {
+	var s string
+	if p.Key != nil {
+		s = fingerprint.Of(p.Key, fingerprint.SHA256).String() + " (" + fingerprint.TypeLabel(p.Key) + ")"
+	} else {
+		s = p.Fingerprint.String()
+		if p.Fingerprint.KeyType != "" {
+			s += " (" + p.Fingerprint.KeyType + ")"
+		}
+	}
+	if p.Marker != "" {
+		s = string(p.Marker) + " " + s
+	}
+	return s
+}
+
 func plainKey(key ssh.PublicKey) ssh.PublicKey {
 	if c, ok := key.(*ssh.Certificate); ok {
 		return c.Key

@@ -38,5 +38,5 @@ func ExamplePolicy_Check() {
 	fmt.Println(v.Decision, v.Rule, v.Reason)
 	// Output:
 	// accept confirmed confirmed by pins
-	// reject unconfirmed no trusted source confirms the key
+	// reject unconfirmed no trusted source confirms the key; pins approved.txt: no pin for the host
 }

@@ -194,12 +194,23 @@ func ParseRequirements(s string) ([]Requirement, error) {
 			case SourcePins, SourceKnownHosts, SourceSSHFP:
 				req = append(req, src)
 			default:
-				return nil, fmt.Errorf("hostkeys: unknown source %q in requirement %q (want pins, known-hosts or sshfp)", string(src), s)
+				return nil, &RequirementError{Text: s, Source: string(src)}
 			}
 		}
 		out = append(out, req)
 	}
 	return out, nil
+}
+
+// RequirementError is a requirement ParseRequirements cannot read: it
+// names a source other than pins, known-hosts and sshfp (or none).
+type RequirementError struct {
+	Text   string // the whole text given to ParseRequirements
+	Source string // the source name it does not know
+}
+
+func (e *RequirementError) Error() string {
+	return fmt.Sprintf("hostkeys: unknown source %q in requirement %q (want pins, known-hosts or sshfp)", e.Source, e.Text)
 }
 
 func (r Requirement) String() string {
@@ -358,10 +369,26 @@ func (p *Policy) apply(v *Verdict) {
 		v.Decision, v.Rule, v.Reason = Accept, VerdictInsecureTrustOnFirstUse, "nothing known about the host: trusted on first use (insecure)"
 		return
 	}
+	// Say what each trusted source said instead: not secure, failed, or
+	// silent (an unpinned host), in that order.
 	reason := "no trusted source confirms the key"
-	for _, e := range v.Evidence {
-		if e.Status == Insecure {
-			reason += "; " + string(e.Source) + " is not secure: " + e.Detail
+	for _, st := range []Status{Insecure, Failed, Silent} {
+		for _, e := range v.Evidence {
+			if e.Status != st || !e.Trusted() {
+				continue
+			}
+			switch st {
+			case Insecure:
+				reason += "; " + string(e.Source) + " is not secure: " + e.Detail
+			case Failed:
+				reason += "; " + string(e.Source) + " failed: " + e.Detail
+			default:
+				reason += "; " + string(e.Source)
+				if e.Where != "" {
+					reason += " " + e.Where
+				}
+				reason += ": " + e.Detail
+			}
 		}
 	}
 	reject(VerdictUnconfirmed, reason)
@@ -375,7 +402,7 @@ func (p *Policy) pinEvidence(pins *Pins, host string, port int, key ssh.PublicKe
 	var approved []*Pin
 	for _, pin := range list {
 		if pin.Marker == fingerprint.Revoked && (pin.Matches(key) || pin.Signs(key)) {
-			return pinAt(Evidence{Source: SourcePins, Status: RevokedKey, Detail: "the key is revoked: " + pin.String()}, pin)
+			return pinAt(Evidence{Source: SourcePins, Status: RevokedKey, Detail: "the key is revoked: " + pin.brief()}, pin)
 		}
 		if pin.Marker != fingerprint.Revoked {
 			approved = append(approved, pin)
@@ -395,14 +422,14 @@ func (p *Policy) pinEvidence(pins *Pins, host string, port int, key ssh.PublicKe
 				continue
 			}
 			return pinAt(Evidence{Source: SourcePins, Status: Confirmed, Weak: pin.Weak(),
-				Detail: "host certificate signed by the pinned CA " + pin.String()}, pin)
+				Detail: "host certificate signed by the pinned CA " + pin.brief()}, pin)
 		}
 	}
 	var weakMatch *Pin
 	for _, pin := range approved {
 		if pin.Marker == "" && pin.Matches(key) {
 			if !pin.Weak() {
-				return pinAt(Evidence{Source: SourcePins, Status: Confirmed, Detail: "pinned: " + pin.String()}, pin)
+				return pinAt(Evidence{Source: SourcePins, Status: Confirmed, Detail: "pinned: " + pin.brief()}, pin)
 			}
 			if weakMatch == nil {
 				weakMatch = pin
@@ -410,13 +437,23 @@ func (p *Policy) pinEvidence(pins *Pins, host string, port int, key ssh.PublicKe
 		}
 	}
 	if weakMatch != nil {
-		return pinAt(Evidence{Source: SourcePins, Status: Confirmed, Weak: true, Detail: "pinned by MD5 fingerprint (weak): " + weakMatch.String()}, weakMatch)
+		return pinAt(Evidence{Source: SourcePins, Status: Confirmed, Weak: true, Detail: "pinned by MD5 fingerprint (weak): " + weakMatch.brief()}, weakMatch)
 	}
 	if !isCert && slices.ContainsFunc(approved, func(p *Pin) bool { return p.Marker == fingerprint.CertAuthority }) {
 		certProblem = "; a CA is pinned: its host certificates would be accepted (scan them with -c)"
 	}
+	// Name the pins (a few: a wildcard section may hold many), so that
+	// the message says what the list expects.
+	const show = 3
+	var named []string
+	for _, pin := range approved[:min(show, len(approved))] {
+		named = append(named, pin.brief())
+	}
+	if len(approved) > show {
+		named = append(named, fmt.Sprintf("and %d more", len(approved)-show))
+	}
 	ev = pinAt(Evidence{Source: SourcePins, Status: Contradicted,
-		Detail: fmt.Sprintf("the host is pinned to %d other key(s) or CA(s)%s", len(approved), certProblem)}, approved[0])
+		Detail: fmt.Sprintf("the host is pinned to %d other key(s) or CA(s): %s%s", len(approved), strings.Join(named, ", "), certProblem)}, approved[0])
 	for _, pin := range approved {
 		if pin.Key != nil && pin.Marker == "" {
 			ev.known = append(ev.known, xknownhosts.KnownKey{Key: pin.Key, Filename: pin.File, Line: pin.Line})

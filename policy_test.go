@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"net"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/hostkeys/hostkeys/fingerprint"
 	"github.com/hostkeys/hostkeys/knownhosts"
+	"github.com/hostkeys/hostkeys/sshfp"
 )
 
 func keyText(k ssh.PublicKey) string {
@@ -212,7 +214,13 @@ func TestParseRequirements(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Requirement{{SourcePins, SourceSSHFP}, {SourceKnownHosts}}, r)
 	_, err = ParseRequirements("pins,scan")
-	assert.ErrorContains(t, err, `unknown source "scan"`)
+	assert.ErrorContains(t, err, `hostkeys: unknown source "scan"`)
+	var re *RequirementError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, RequirementError{Text: "pins,scan", Source: "scan"}, *re)
+	_, err = ParseRequirements("pins,")
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "", re.Source, "an empty requirement is an error")
 }
 
 // BenchmarkPolicyCheck10k is the policy's own cost per key in verify: a
@@ -227,4 +235,39 @@ func BenchmarkPolicyCheck10k(b *testing.B) {
 			b.Fatal("rejected")
 		}
 	}
+}
+
+// TestPolicyReasons: a rejection says what the list expects and what each
+// silent or failed source said, naming keys by fingerprint (a pinned RSA
+// key is never echoed in full).
+func TestPolicyReasons(t *testing.T) {
+	ctx := context.Background()
+	rsaPin := "Host github.com\nssh-rsa " + strings.Repeat("A", 3000) + "\n"
+	_, err := ParsePins(strings.NewReader(rsaPin), "big")
+	require.Error(t, err, "not a valid RSA key")
+
+	big := newRSAKey(t)
+	pins := parsePinsText(t, "Host github.com\n"+keyText(big)+"\n"+ghMD5+" (RSA)\n")
+	v := (&Policy{Pins: []*Pins{pins}}).Check(ctx, "github.com", 22, ghKey(t))
+	assert.Equal(t, VerdictContradicted, v.Rule)
+	assert.Contains(t, v.Reason, "pinned to 2 other key(s) or CA(s): "+fingerprint.Of(big, fingerprint.SHA256).String()+" (RSA), MD5:"+ghMD5+" (RSA)")
+	assert.NotContains(t, v.Reason, keyText(big)[8:40])
+	assert.Less(t, len(v.Reason), 300)
+
+	// Unpinned, and a DNS server that refuses: both said.
+	p := &Policy{Pins: []*Pins{pins}, SSHFP: &sshfp.Resolver{Servers: []string{"127.0.0.1:1"}, Timeout: time.Second}}
+	v = p.Check(ctx, "gitlab.com", 22, ghKey(t))
+	assert.Equal(t, VerdictUnconfirmed, v.Rule)
+	assert.Contains(t, v.Reason, "no trusted source confirms the key; sshfp failed: ")
+	assert.Contains(t, v.Reason, "; pins testdata/pins/pins.txt: no pin for the host")
+	assert.Equal(t, Failed, evidenceOf(v, SourceSSHFP).Status)
+	assert.Error(t, evidenceOf(v, SourceSSHFP).Err)
+}
+
+func newRSAKey(t testing.TB) ssh.PublicKey {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	k, err := ssh.NewPublicKey(&priv.PublicKey)
+	require.NoError(t, err)
+	return k
 }

@@ -80,7 +80,11 @@ func verifyTarget(ctx context.Context, p *Policy, s *keyscan.Scanner, t keyscan.
 	r := s.ScanTarget(ctx, t)
 	h := &HostResult{Target: t, Names: t.OutputNames(), Port: r.Port, Scan: r}
 	if err := r.Err(); err != nil {
-		h.Err = &VerifyError{Target: t.String(), Reason: "scan failed", Err: err}
+		reason := "unreachable"
+		if r.Banner != "" {
+			reason = "no host key fetched"
+		}
+		h.Err = &VerifyError{Target: t.String(), Reason: reason, Err: err}
 		return h
 	}
 	h.Keys = make([]*KeyResult, len(r.Keys))
@@ -101,15 +105,15 @@ func verifyTarget(ctx context.Context, p *Policy, s *keyscan.Scanner, t keyscan.
 		}
 	}
 	if len(missing) > 0 {
-		var reasons []string
+		ve := &VerifyError{Target: t.String(), Reason: "no key accepted for " + joinQuoted(missing), Names: missing}
 		for _, k := range h.Keys {
 			for _, v := range k.Verdicts {
 				if !v.Accepted() && slices.Contains(missing, v.Host) {
-					reasons = append(reasons, fmt.Sprintf("%s %s: %s", fingerprint.TypeLabel(v.Key), fingerprint.Of(v.Key, fingerprint.SHA256), v.Reason))
+					ve.Rejected = append(ve.Rejected, v)
 				}
 			}
 		}
-		h.Err = &VerifyError{Target: t.String(), Reason: "no key accepted for " + joinQuoted(missing) + ": " + strings.Join(reasons, "; ")}
+		h.Err = ve
 	}
 	return h
 }
@@ -122,18 +126,36 @@ func joinQuoted(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// VerifyError says why a target has no accepted key.
+// VerifyError says why a target has no accepted key: it was unreachable, or
+// gave no key, (Err is then the scan's error), or its keys were all
+// rejected for some names (Rejected holds those verdicts).
 type VerifyError struct {
+	// Target is the target as given.
 	Target string
+	// Reason is "unreachable" (no SSH server answered), "no host key
+	// fetched" (one answered but gave no key of the types asked for), or
+	// "no key accepted for NAMES".
 	Reason string
-	Err    error // the scan's error, if the scan failed
+	// Err is the scan's error when the scan failed.
+	Err error
+	// Names are the names no key was accepted for, and Rejected the
+	// verdicts on their keys, each with its reason.
+	Names    []string
+	Rejected []*Verdict
 }
 
 func (e *VerifyError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("hostkeys: %s: %s: %v", e.Target, e.Reason, e.Err)
 	}
-	return fmt.Sprintf("hostkeys: %s: %s", e.Target, e.Reason)
+	var reasons []string
+	for _, v := range e.Rejected {
+		reasons = append(reasons, fmt.Sprintf("%s %s: %s", fingerprint.TypeLabel(v.Key), fingerprint.Of(v.Key, fingerprint.SHA256), v.Reason))
+	}
+	if len(reasons) == 0 {
+		return fmt.Sprintf("hostkeys: %s: %s", e.Target, e.Reason)
+	}
+	return fmt.Sprintf("hostkeys: %s: %s: %s", e.Target, e.Reason, strings.Join(reasons, "; "))
 }
 
 func (e *VerifyError) Unwrap() error { return e.Err }

@@ -116,13 +116,24 @@ func TestVerifySSHD(t *testing.T) {
 		pins := loadPins(t, writeFile(t, dir, "pins", "Host other.example\n"+fingerprint.Of(ed, fingerprint.SHA256).String()+"\n"))
 		rep := verify(t, &Policy{Pins: []*Pins{pins}}, target)
 		require.False(t, rep.OK())
-		assert.Contains(t, rep.Hosts[0].Err.Error(), "no trusted source confirms the key")
+		assert.Contains(t, rep.Hosts[0].Err.Error(), "no trusted source confirms the key; pins "+pins.Name+": no pin for the host")
+		var ve *VerifyError
+		require.ErrorAs(t, rep.Hosts[0].Err, &ve)
+		assert.Equal(t, []string{"127.0.0.1"}, ve.Names)
+		require.Len(t, ve.Rejected, len(rep.Hosts[0].Keys))
+		assert.Equal(t, VerdictUnconfirmed, ve.Rejected[0].Rule)
+		assert.Nil(t, ve.Err)
 	})
 	t.Run("unreachable", func(t *testing.T) {
 		port := testpeer.FreePort(t)
 		rep := verify(t, &Policy{}, fmt.Sprintf("127.0.0.1:%d", port))
 		require.False(t, rep.OK())
-		assert.Contains(t, rep.Hosts[0].Err.Error(), "scan failed")
+		var ve *VerifyError
+		require.ErrorAs(t, rep.Hosts[0].Err, &ve)
+		assert.Equal(t, "unreachable", ve.Reason)
+		var ke *keyscan.Error
+		assert.ErrorAs(t, ve, &ke, "the scan's error is wrapped")
+		assert.Empty(t, ve.Rejected)
 	})
 }
 

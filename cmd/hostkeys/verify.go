@@ -111,7 +111,10 @@ func runVerify(e *env, args []string) int {
 	jump := fs.String("J", "", "")
 	asJSON := fs.Bool("json", false, "")
 	verbose := fs.Bool("v", false, "")
-	if code, ok := parseFlags(e, fs, args, "verify", verifyUsage); !ok {
+	// Flags may follow the hosts, as for hostkeys find: a "--write FILE"
+	// after the hosts must not become two targets.
+	hosts, code, ok := parseArgs(e, fs, args, "verify", verifyUsage)
+	if !ok {
 		return code
 	}
 	usage := func(format string, args ...any) int {
@@ -138,8 +141,12 @@ func runVerify(e *env, args []string) int {
 	policy := &hostkeys.Policy{}
 	if *require != "" {
 		req, err := hostkeys.ParseRequirements(*require)
+		var re *hostkeys.RequirementError
+		if errors.As(err, &re) {
+			return usage("--require: unknown source %q in %q (want pins, known-hosts or sshfp)", re.Source, re.Text)
+		}
 		if err != nil {
-			return usage("--require: %s", strings.TrimPrefix(err.Error(), "hostkeys: "))
+			return usage("--require: %v", err)
 		}
 		configured := map[hostkeys.Source]bool{hostkeys.SourcePins: len(pinFiles) > 0,
 			hostkeys.SourceKnownHosts: len(khFiles) > 0, hostkeys.SourceSSHFP: *useSSHFP}
@@ -211,7 +218,7 @@ func runVerify(e *env, args []string) int {
 		}
 		s.Timeout = d
 	}
-	targets, ok := verifyTargets(e, fs.Args(), targetFiles)
+	targets, ok := verifyTargets(e, hosts, targetFiles)
 	if !ok {
 		return exitUsage
 	}
@@ -276,7 +283,7 @@ func runVerify(e *env, args []string) int {
 	}
 	for _, h := range rep.Hosts {
 		if h.Err != nil {
-			e.errorf("verify: %s", strings.TrimPrefix(h.Err.Error(), "hostkeys: "))
+			e.errorf("verify: %s", verifyErrorText(h.Err))
 		}
 	}
 	if !rep.OK() {
@@ -296,6 +303,27 @@ func runVerify(e *env, args []string) int {
 		}
 	}
 	return exitOK
+}
+
+// verifyErrorText says why a host failed, from the fields of its
+// *hostkeys.VerifyError: the target, the reason, and the scan's error or
+// each rejected key's reason.
+func verifyErrorText(err error) string {
+	var ve *hostkeys.VerifyError
+	if !errors.As(err, &ve) {
+		return err.Error()
+	}
+	if ve.Err != nil {
+		return fmt.Sprintf("%s: %s: %s", ve.Target, ve.Reason, msg(ve.Err))
+	}
+	var reasons []string
+	for _, v := range ve.Rejected {
+		reasons = append(reasons, fmt.Sprintf("%s %s: %s", fingerprint.TypeLabel(v.Key), fingerprint.Of(v.Key, fingerprint.SHA256), v.Reason))
+	}
+	if len(reasons) == 0 {
+		return ve.Target + ": " + ve.Reason
+	}
+	return fmt.Sprintf("%s: %s: %s", ve.Target, ve.Reason, strings.Join(reasons, "; "))
 }
 
 // verifyTargets reads the targets of the arguments and of -f files.
