@@ -200,6 +200,13 @@ func (a *auditor) checkLive(ctx context.Context, hosts []remoteHost, live map[st
 			}
 			a.checkLiveKeys(ctx, pol, h, r.Port, r.Keys, certs)
 		}
+		if lr.certs != nil && len(lr.certs.Keys) == 0 {
+			reason := "no answer"
+			if err := lr.certs.Err(); err != nil {
+				reason = err.Error()
+			}
+			a.addHost(h, RuleScanFailed, "", fmt.Sprintf("The host's certificates could not be fetched: %s.", strings.TrimSuffix(reason, ".")))
+		}
 		if lr.certs != nil {
 			for _, k := range lr.certs.Keys {
 				if k.Cert != nil {
@@ -267,27 +274,41 @@ func (a *auditor) checkLiveKeys(ctx context.Context, pol *Policy, h *remoteHost,
 					keys[i].Type(), fpOf(keys[i]), sourceWords(ev.Source), h.name))
 			}
 		}
-		for _, i := range contra {
-			ev := &verdicts[i].Evidence[s]
-			file, line := ev.File, ev.Line
-			sameType := false
-			for _, k := range ev.known {
+		// sameType returns the line of the source's key of the type of
+		// keys[i], if it records one.
+		sameType := func(i int) (file string, line int, ok bool) {
+			for _, k := range verdicts[i].Evidence[s].known {
 				if k.Key != nil && k.Key.Type() == keys[i].Type() {
-					file, line, sameType = k.Filename, k.Line, true
+					return k.Filename, k.Line, true
+				}
+			}
+			return "", 0, false
+		}
+		another := func(i int, file string, line int) {
+			report(file, line, keys[i], fmt.Sprintf("The server presents another %s key (%s) than the one %s records here for %q; check which is right out of band.",
+				keys[i].Type(), fpOf(keys[i]), sourceWords(verdicts[i].Evidence[s].Source), h.name))
+		}
+		if !confirmed && len(contra) > 0 {
+			// One finding for the source: the server is not the host it knows.
+			i := contra[0]
+			for _, j := range contra {
+				if _, _, ok := sameType(j); ok {
+					i = j
 					break
 				}
 			}
-			switch {
-			case !confirmed:
-				// One finding for the source: the server is not the host it knows.
-				report(file, line, nil, fmt.Sprintf("None of the server's keys is one %s records for %q (it presents %s); check which is right out of band.",
+			if file, line, ok := sameType(i); ok {
+				another(i, file, line)
+			} else {
+				ev := &verdicts[i].Evidence[s]
+				report(ev.File, ev.Line, nil, fmt.Sprintf("None of the server's keys is one %s records for %q (it presents %s); check which is right out of band.",
 					sourceWords(ev.Source), h.name, keyList(plainKeys)))
-			case sameType:
-				report(file, line, keys[i], fmt.Sprintf("The server presents another %s key (%s) than the one %s records here for %q; check which is right out of band.",
-					keys[i].Type(), fpOf(keys[i]), sourceWords(ev.Source), h.name))
 			}
-			if !confirmed {
-				break
+			continue
+		}
+		for _, i := range contra {
+			if file, line, ok := sameType(i); ok {
+				another(i, file, line)
 			}
 		}
 	}
@@ -423,7 +444,7 @@ func certIssues(c *ssh.Certificate, host string, now time.Time, warn time.Durati
 		out = append(out, issue{RuleHostCertExpired, fp, fmt.Sprintf("%s expired on %s; sign a new one.", what, day(c.ValidBefore))})
 	case unix < 0 || uint64(unix) < c.ValidAfter:
 		out = append(out, issue{RuleHostCertExpired, fp, fmt.Sprintf("%s is not valid before %s; check the signer's clock and re-sign it.", what, day(c.ValidAfter))})
-	case c.ValidBefore != ssh.CertTimeInfinity && c.ValidBefore-uint64(unix) < uint64(warn/time.Second):
+	case c.ValidBefore != ssh.CertTimeInfinity && c.ValidBefore-uint64(unix) <= uint64(warn/time.Second):
 		days := (c.ValidBefore - uint64(unix)) / 86400
 		out = append(out, issue{RuleHostCertExpiring, fp, fmt.Sprintf("%s expires on %s, in %d days; sign a new one before then.", what, day(c.ValidBefore), days)})
 	}

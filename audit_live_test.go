@@ -136,6 +136,8 @@ func TestCertIssues(t *testing.T) {
 		{"expired", []string{"web.example"}, now.Add(-90 * day), now.Add(-day), "web.example", []string{RuleHostCertExpired}},
 		{"not yet valid", []string{"web.example"}, now.Add(day), now.Add(90 * day), "web.example", []string{RuleHostCertExpired}},
 		{"expiring", []string{"web.example"}, now.Add(-day), now.Add(10 * day), "web.example", []string{RuleHostCertExpiring}},
+		{"expiring, at the limit", []string{"web.example"}, now.Add(-day), now.Add(30 * day), "web.example", []string{RuleHostCertExpiring}},
+		{"expiring, after the limit", []string{"web.example"}, now.Add(-day), now.Add(30*day + time.Second), "web.example", nil},
 		{"other name", []string{"db.example", "10.0.0.1"}, now.Add(-day), now.Add(90 * day), "web.example", []string{RuleHostCertPrincipal}},
 		{"expired, other name", []string{"db.example"}, now.Add(-90 * day), now.Add(-day), "10.0.0.2", []string{RuleHostCertExpired, RuleHostCertPrincipal}},
 	} {

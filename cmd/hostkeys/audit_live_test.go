@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hostkeys/hostkeys/internal/dnslab"
@@ -73,4 +75,33 @@ func TestAuditLiveScripts(t *testing.T) {
 			"exitcode": cmdExitcode,
 		},
 	})
+}
+
+// TestAuditScanJump: hostkeys audit --scan -J scans through a real jump
+// sshd, logged in with -i, its key checked against --jump-known-hosts.
+func TestAuditScanJump(t *testing.T) {
+	jump := startJump(t)
+	target := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
+	dir := t.TempDir()
+	jumpKH := writeFile(t, filepath.Join(dir, "jump_kh"), knownHostsLines(jump))
+	good := writeFile(t, filepath.Join(dir, "good_kh"), knownHostsLines(target))
+	changed := writeFile(t, filepath.Join(dir, "changed_kh"), fmt.Sprintf("%s %s\n", target.HostPort(),
+		strings.TrimSpace(string(ssh.MarshalAuthorizedKey(jump.Keys[0])))))
+	vars := map[string]string{"HOME": emptyHome(t)}
+	args := []string{"-J", hopArg(jump), "-i", jump.UserKeyFile, "--jump-known-hosts", jumpKH}
+
+	out, errOut, code := runHostkeysEnv(t, vars, append([]string{"audit", "--known-hosts", good, "--scan"}, args...)...)
+	require.Equal(t, 0, code, "%s%s", out, errOut)
+	assert.Equal(t, "0 findings: 0 errors, 0 warnings, 0 notes.\n", out)
+
+	out, errOut, code = runHostkeysEnv(t, vars, append([]string{"audit", "--known-hosts", changed, "--scan"}, args...)...)
+	require.Equal(t, 1, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "changed_kh:1  error    HK401  The server presents another ssh-ed25519 key")
+
+	// A jump host whose key is not known: exit 2, nothing audited.
+	out, errOut, code = runHostkeysEnv(t, vars, "audit", "--known-hosts", good, "--scan", "-J", hopArg(jump),
+		"-i", jump.UserKeyFile, "--jump-known-hosts", good)
+	assert.Equal(t, 2, code, "%s%s", out, errOut)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "hostkeys: error: audit: ")
 }
