@@ -1,7 +1,6 @@
 package keyscan
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -89,13 +88,14 @@ func KeyTypeOf(algorithm string) (KeyType, bool) {
 
 // ParseKeyTypes parses ssh-keyscan's -t argument: a comma-separated list of
 // rsa, ecdsa, ed25519, ecdsa-sk, ed25519-sk and dsa. Duplicates are dropped.
+// An unknown name gives a *[KeyTypeError].
 func ParseKeyTypes(s string) ([]KeyType, error) {
 	var out []KeyType
 	seen := map[KeyType]bool{}
 	for _, name := range strings.Split(s, ",") {
 		kt := KeyType(strings.TrimSpace(name))
 		if _, ok := keyAlgorithms[kt]; !ok {
-			return nil, fmt.Errorf("keyscan: unknown key type %q (want rsa, ecdsa, ed25519, ecdsa-sk, ed25519-sk or dsa)", name)
+			return nil, &KeyTypeError{Name: name}
 		}
 		if !seen[kt] {
 			seen[kt] = true

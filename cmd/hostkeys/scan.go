@@ -267,16 +267,12 @@ func parseScanArgs(args []string) (*scanFlags, error) {
 
 var errHelp = errors.New("help requested")
 
-// parseKeyTypes reads -t, naming the first type that keyscan does not
-// know.
+// parseKeyTypes reads -t with keyscan.ParseKeyTypes.
 func parseKeyTypes(v string) ([]keyscan.KeyType, error) {
 	types, err := keyscan.ParseKeyTypes(v)
-	if err != nil {
-		for _, name := range strings.Split(v, ",") {
-			if keyscan.KeyType(strings.TrimSpace(name)).Algorithms(false) == nil {
-				return nil, fmt.Errorf("unknown key type %q in -t (want rsa, ecdsa, ed25519, ecdsa-sk, ed25519-sk or dsa)", name)
-			}
-		}
+	var te *keyscan.KeyTypeError
+	if errors.As(err, &te) {
+		return nil, fmt.Errorf("unknown key type %q in -t (want rsa, ecdsa, ed25519, ecdsa-sk, ed25519-sk or dsa)", te.Name)
 	}
 	return types, err
 }
