@@ -71,6 +71,10 @@ type AuditOptions struct {
 	// Now is the clock that host certificates are checked against. If
 	// nil, time.Now is used.
 	Now func() time.Time
+	// ScanProgress, if not nil, is called from one goroutine at a time,
+	// at most about ten times a second, while hosts are scanned, with
+	// the hosts done and the total, and once at the end.
+	ScanProgress func(done, total int)
 }
 
 // DefaultMinRSABits is the RSA size below which keys are reported when

@@ -104,8 +104,13 @@ func (a *auditor) scanHosts(ctx context.Context, hosts []remoteHost) (map[string
 	for i, h := range hosts {
 		targets[i] = keyscan.Target{Hosts: []string{h.host}, Names: []string{h.name}, Port: h.port}
 	}
+	var last time.Time
 	err := a.opts.Scan.Scan(ctx, targets, func(r *keyscan.Result) {
 		out[r.Target.Names[0]] = &liveResult{plain: r}
+		if p := a.opts.ScanProgress; p != nil && (len(out) == len(targets) || time.Since(last) >= 100*time.Millisecond) {
+			last = time.Now()
+			p(len(out), len(targets))
+		}
 	})
 	if err != nil {
 		return nil, err

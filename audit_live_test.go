@@ -330,7 +330,9 @@ func TestAuditLiveHardenedServer(t *testing.T) {
 func TestAuditLiveUnreachable(t *testing.T) {
 	port := testpeer.FreePort(t)
 	closed := fmt.Sprintf("[127.0.0.1]:%d", port)
-	r := audit(t, AuditOptions{Scan: &keyscan.Scanner{Timeout: 2 * time.Second, Retries: -1}}, map[string]string{
+	var progress [][2]int
+	r := audit(t, AuditOptions{Scan: &keyscan.Scanner{Timeout: 2 * time.Second, Retries: -1},
+		ScanProgress: func(done, total int) { progress = append(progress, [2]int{done, total}) }}, map[string]string{
 		"known_hosts": "# nothing\n",
 		"pins":        fmt.Sprintf("Host %s\n%s\n", closed, edKey(1)),
 		"inventory":   closed + "\n",
@@ -345,4 +347,5 @@ func TestAuditLiveUnreachable(t *testing.T) {
 	assert.Equal(t, "pins", baseName(live[0].File))
 	assert.Equal(t, 2, live[0].Line) // the pin's line
 	assert.Contains(t, live[0].Message, "refused")
+	assert.Equal(t, [][2]int{{1, 1}}, progress)
 }

@@ -245,6 +245,7 @@ func runAudit(e *env, args []string) int {
 		Scan:          scanner,
 		CertWarn:      warn,
 		SSHFP:         resolver,
+		ScanProgress:  p.scanned,
 	})
 	p.clear()
 	if err != nil {
@@ -269,8 +270,8 @@ func runAudit(e *env, args []string) int {
 	return exitOK
 }
 
-// auditProgress shows how far de-hashing has come on a terminal, once
-// the audit has run for a second.
+// auditProgress shows how far de-hashing and scanning have come on a
+// terminal, once the audit has run for a second.
 type auditProgress struct {
 	w     io.Writer
 	start time.Time
@@ -293,6 +294,14 @@ func (p *auditProgress) update(done, total int) {
 		return
 	}
 	fmt.Fprintf(p.w, "\r\033[Khostkeys: audit: de-hashing known_hosts with %d/%d names", done, total)
+	p.shown = true
+}
+
+func (p *auditProgress) scanned(done, total int) {
+	if !p.live || time.Since(p.start) < time.Second {
+		return
+	}
+	fmt.Fprintf(p.w, "\r\033[Khostkeys: audit: scanned %d/%d hosts", done, total)
 	p.shown = true
 }
 
