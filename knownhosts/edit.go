@@ -257,6 +257,7 @@ func (f *File) Hash(opts *EditOptions) (*HashResult, error) {
 // renumber sets line numbers after lines were added or removed. Entries
 // are copied, since a DB may still hold the old ones.
 func (f *File) renumber() {
+	var pool []Entry // copies are allocated 256 at a time
 	for i := range f.Lines {
 		l := &f.Lines[i]
 		l.Num = i + 1
@@ -264,7 +265,15 @@ func (f *File) renumber() {
 			l.Err = &LineError{f.Name, l.Num, l.Err.Reason}
 		}
 		if e := l.Entry; e != nil && (e.Line != l.Num || e.File != f.Name) {
-			ne := &Entry{File: f.Name, Line: l.Num, Marker: e.Marker, Hosts: e.Hosts, KeyText: e.KeyText, hashed: e.hashed, hostErr: e.hostErr}
+			if len(pool) == 0 {
+				pool = make([]Entry, 256)
+			}
+			ne := &pool[0]
+			pool = pool[1:]
+			ne.File, ne.Line, ne.Marker, ne.Hosts, ne.KeyText, ne.hashed, ne.hostErr = f.Name, l.Num, e.Marker, e.Hosts, e.KeyText, e.hashed, e.hostErr
+			if p := e.parsed.Load(); p != nil {
+				ne.parsed.Store(p)
+			}
 			l.Entry = ne
 		}
 	}

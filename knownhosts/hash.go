@@ -240,16 +240,23 @@ func (h *hasher) line(name string, from *Entry, file string, num int) Line {
 
 // hmacSHA1 is HMAC-SHA1(salt, name) through the precomputed states.
 func hmacSHA1(salt *[sha1.Size]byte, name string) [5]uint32 {
-	st := newHMACState(salt[:])
-	tail := prepareTail(name)
-	if hasSHANI {
-		var a, b [5]uint32
-		hmacX2(&st, &st, &tail[0], len(tail)/64, &a, &b)
-		return a
+	if !hasSHANI {
+		return hmacSHA1Portable(salt, name)
 	}
+	st := newHMACState(salt[:])
+	var buf [128]byte // the padded name, on the stack for most names
+	tail := appendTail(buf[:0], name)
+	var a, b [5]uint32
+	hmacX2(&st, &st, &tail[0], len(tail)/64, &a, &b)
+	return a
+}
+
+// hmacSHA1Portable is hmacSHA1 through crypto/sha1.
+func hmacSHA1Portable(salt *[sha1.Size]byte, name string) [5]uint32 {
+	st := newHMACState(salt[:])
 	c := sha1Pool.Get().(*sha1Blocks)
 	defer sha1Pool.Put(c)
-	return st.sum(c, tail)
+	return st.sum(c, prepareTail(name))
 }
 
 func hashWithSalt(name string, salt []byte) string {
@@ -377,9 +384,15 @@ func (st *hmacState) sum(c *sha1Blocks, tail []byte) [5]uint32 {
 // prepareTail pads msg as SHA-1 does, for a message that follows one
 // 64-byte key block.
 func prepareTail(msg string) []byte {
+	return appendTail(nil, msg)
+}
+
+// appendTail is prepareTail into dst's spare capacity, if it has enough.
+func appendTail(dst []byte, msg string) []byte {
 	n := len(msg)
 	total := (n + 1 + 8 + 63) &^ 63
-	b := make([]byte, total)
+	b := slices.Grow(dst[:0], total)[:total]
+	clear(b)
 	copy(b, msg)
 	b[n] = 0x80
 	binary.BigEndian.PutUint64(b[total-8:], uint64(64+n)*8)
