@@ -186,8 +186,9 @@ var rules = [...]Rule{
 	{RuleHostWithoutEntry, "host-without-entry", SeverityWarning,
 		"A host of the inventory has no key in known_hosts.",
 		"The first connection to it will ask the user to trust whatever key it presents, or fail under " +
-			"StrictHostKeyChecking=yes. Add its key from the approved list or a verified scan " +
-			"(`hostkeys verify`), or remove the host from the inventory."},
+			"StrictHostKeyChecking=yes. A matching @cert-authority line counts as an entry, since the host may " +
+			"present a certificate; a @revoked line does not. Add its key from the approved list or a verified " +
+			"scan (`hostkeys verify`), or remove the host from the inventory."},
 	{RuleInventoryLine, "inventory-line", SeverityError,
 		"An inventory line is not one host name.",
 		"Each line of an inventory is a host name or \"[host]:port\" as ssh looks it up, with blank lines and " +
