@@ -220,8 +220,16 @@ type WriteOptions struct {
 // WriteKnownHosts appends the accepted keys to the known_hosts file name,
 // under the names they were accepted for ("[name]:port" off port 22),
 // through knownhosts.Edit: under its lock, atomically, creating the file if
-// needed. A key the file already vouches for is not added again. A host
-// certificate is recorded as the key it certifies, as ssh records it.
+// needed. A key the file already vouches for is not added again.
+//
+// A host certificate is recorded as the key it certifies, also when a
+// @cert-authority pin accepted it. That is what ssh itself records (it never
+// writes a certificate or a CA line), and what ssh then accepts: offered the
+// certificate, it finds no CA line and retries with the certified key. A
+// @cert-authority line would instead trust every certificate the CA signs
+// for the name, keys this run never saw, without the pin list's @revoked
+// lines; the pin list stays the place for that trust (give it to ssh
+// through a Policy, or as a known_hosts file of its own).
 //
 // If the report is not OK, nothing is written and ErrNotVerified is
 // returned: the file stays byte for byte as it was. It returns the number of

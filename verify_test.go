@@ -391,6 +391,45 @@ func TestVerifyWrittenFileSatisfiesSSH(t *testing.T) {
 	assert.Contains(t, string(out), "Host key verification failed")
 }
 
+// TestVerifyCertificateWrittenSatisfiesSSH: a host certificate accepted by
+// a @cert-authority pin is written as the key it certifies (as ssh records
+// a certificate whose CA it does not know), and the real ssh, offered only
+// the certificate algorithm, logs in with that file: it finds no CA line,
+// retries with the certified key and finds it. The file then trusts that
+// one key, not every certificate the CA may sign for the name.
+func TestVerifyCertificateWrittenSatisfiesSSH(t *testing.T) {
+	sshBin := testpeer.Binary(t, "ssh", "openssh-client")
+	srv := startSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}, Certificates: true, Login: true,
+		Principals: []string{"127.0.0.1", "git.example.com"}})
+	dir := t.TempDir()
+	pins := loadPins(t, writeFile(t, dir, "pins", "Host [git.example.com]:*\n@cert-authority "+keyText(srv.CA)+"\n"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Verify(ctx, targets(t, srv.Addr+" git.example.com"), VerifyOptions{
+		Policy: &Policy{Pins: []*Pins{pins}}, Scanner: &keyscan.Scanner{Certificates: true}})
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
+	require.NotNil(t, rep.Hosts[0].Keys[0].Key.Cert)
+	kh := filepath.Join(dir, "known_hosts")
+	n, err := rep.WriteKnownHosts(kh, WriteOptions{Hash: true})
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	b, err := os.ReadFile(kh)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "@cert-authority")
+	assert.NotContains(t, string(b), "-cert-v01")
+
+	alias := fmt.Sprintf("[git.example.com]:%d", srv.Port)
+	out, err := exec.Command(sshBin, "-F", "none", "-v", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com", "-o", "HostKeyAlias="+alias,
+		"-o", "IdentitiesOnly=yes", "-i", srv.UserKeyFile,
+		"-p", fmt.Sprint(srv.Port), "-l", srv.User, "127.0.0.1", "echo", "logged-in").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "logged-in")
+	assert.Contains(t, string(out), "No matching CA found. Retry with plain key", "ssh was given the certificate")
+}
+
 // TestVerifyIPv6AndDropbear: an IPv6 literal target is pinned and written
 // as "[::1]:port", and a dropbear server verifies like sshd.
 func TestVerifyIPv6AndDropbear(t *testing.T) {
@@ -418,4 +457,56 @@ func TestVerifyIPv6AndDropbear(t *testing.T) {
 		require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
 		assert.Equal(t, []string{srv.Keys[1].Type()}, accepted(rep.Hosts[0]))
 	})
+}
+
+// TestVerifyJSONDocumented: the keys of hostkeys verify --json, with every
+// field filled in (a rejected host, SSHFP and scan evidence), are exactly
+// those the README documents for schema version 1, spelled as documented.
+func TestVerifyJSONDocumented(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, doc, ok := strings.Cut(string(readme), "`hostkeys verify --json` prints one document, schema version 1")
+	require.True(t, ok, "README documents the schema")
+	doc, _, _ = strings.Cut(doc, "}]}]}]}]}`")
+	documented := map[string]bool{}
+	for _, f := range strings.Split(doc, "\"")[1:] {
+		if f != "" && strings.Trim(f, "abcdefghijklmnopqrstuvwxyz_") == "" {
+			documented[f] = true
+		}
+	}
+	require.Contains(t, documented, "dns_security")
+
+	key := ghKey(t)
+	ev := []Evidence{
+		{Source: SourcePins, Status: Contradicted, Weak: true, Where: "pins:2", File: "pins", Line: 2, Detail: "d"},
+		{Source: SourceSSHFP, Status: Insecure, Where: "a.example. (insecure)", Owner: "a.example.", Security: "insecure", Server: "127.0.0.1:53", Detail: "d"},
+		{Source: SourceScan, Status: Confirmed, Where: "w", Addr: "127.0.0.1:22", Banner: "SSH-2.0-x", Detail: "d"},
+	}
+	v := &Verdict{Host: "a.example", Port: 22, Key: key, Decision: Reject, Rule: VerdictContradicted, Reason: "r", Evidence: ev}
+	tg := targets(t, "127.0.0.1 a.example")[0]
+	rep := &VerifyReport{Hosts: []*HostResult{{Target: tg, Names: []string{"a.example"}, Port: 22,
+		Scan: &keyscan.Result{Addr: "127.0.0.1:22", Banner: "SSH-2.0-x", Errors: []error{fmt.Errorf("e")}},
+		Keys: []*KeyResult{{Key: keyscan.Key{Key: key, Algorithm: ssh.KeyAlgoED25519}, Verdicts: []*Verdict{v}}},
+		Err:  &VerifyError{Target: tg.String(), Reason: "no key accepted", Names: []string{"a.example"}, Rejected: []*Verdict{v}}}}}
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	var out any
+	require.NoError(t, json.Unmarshal(b, &out))
+	seen := map[string]bool{}
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, v := range x {
+				seen[k] = true
+				walk(v)
+			}
+		case []any:
+			for _, v := range x {
+				walk(v)
+			}
+		}
+	}
+	walk(out)
+	assert.Equal(t, documented, seen, "README's schema and the JSON disagree\n%s", b)
 }
