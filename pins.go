@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -529,9 +530,16 @@ func (p *Pins) include(pl *PinLine, section int, file string, readFile func(stri
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(filepath.Dir(p.Name), path)
 	}
+	// Messages show at most 100 bytes of a name: the line may be 64 KiB.
+	file = clip(file, 100)
 	data, err := readFile(path)
 	if err != nil {
-		p.invalid(pl, fmt.Sprintf("Include %q: %v", file, err))
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			p.invalid(pl, fmt.Sprintf("Include %q: %s %s: %v", file, pe.Op, clip(pe.Path, 200), pe.Err))
+		} else {
+			p.invalid(pl, fmt.Sprintf("Include %q: %v", file, err))
+		}
 		return
 	}
 	var m metaJSON
@@ -685,6 +693,16 @@ func cutBlank(s string) (word, rest string) {
 		return s, ""
 	}
 	return s[:i], strings.TrimLeft(s[i:], " \t")
+}
+
+// clip shortens s to at most n bytes (and a valid UTF-8 prefix) for a
+// message, marking the cut with "...".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = strings.ToValidUTF8(s[:n], "")
+	return s + "..."
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

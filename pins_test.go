@@ -176,6 +176,10 @@ func TestPinsErrors(t *testing.T) {
 		{"github.com ssh-foo AAAA\n", "neither a known_hosts line nor a pin"},
 		{"github.com ssh-ed25519 AAAAC3Nza\n", "known_hosts line"},
 		{"Host a\n" + strings.Repeat("x", MaxPinLineLength+1) + "\n", "line longer than"},
+		{"Host a\nInclude " + strings.Repeat("z", 50000) + "\n", `Include "zzz`},
+		{"Host a\nSHA256:" + strings.Repeat("x", 50000) + "\n", "neither a fingerprint"},
+		{"Host a\n@revoked " + strings.Repeat("y", 50000) + "\n", "neither a fingerprint"},
+		{"a ssh-ed25519 " + strings.Repeat("A", 50000) + "\n", "neither a known_hosts line nor a pin"},
 	}
 	for _, tt := range tests {
 		name := filepath.Join(dir, "pins")
@@ -189,6 +193,7 @@ func TestPinsErrors(t *testing.T) {
 		assert.Equal(t, name, le.File)
 		assert.Equal(t, strings.Count(text, "\n"), le.Line, tt.text)
 		assert.Contains(t, le.Reason, tt.reason)
+		assert.Less(t, len(le.Reason), 600, "a long line is not echoed")
 		assert.Contains(t, err.Error(), fmt.Sprintf("hostkeys: %s: 1 invalid line; line %d: ", name, le.Line))
 		assert.Equal(t, text, string(p.Bytes()), "lossless with invalid lines")
 	}
