@@ -40,7 +40,7 @@ type knownKey struct {
 // none) and checks them against the keys known for the host: those of
 // known_hosts, of the pin lists (public keys; fingerprint pins name no
 // key to compare) and, with a scan, the server's.
-func (a *auditor) checkDNS(ctx context.Context, hosts []remoteHost, live map[string]*liveResult) error {
+func (a *auditor) checkDNS(ctx context.Context, db *knownhosts.DB, hosts []remoteHost, live map[string]*liveResult) error {
 	var names []*dnsHost
 	byName := map[string]*dnsHost{}
 	for i := range hosts {
@@ -81,10 +81,6 @@ func (a *auditor) checkDNS(ctx context.Context, hosts []remoteHost, live map[str
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var db *knownhosts.DB
-	if len(a.files) > 0 {
-		db = knownhosts.New(knownhosts.Options{Now: a.opts.Now}, a.files...)
-	}
 	for _, d := range names {
 		a.checkSSHFP(d, a.knownKeys(db, d, live))
 	}
@@ -113,14 +109,12 @@ func (a *auditor) knownKeys(db *knownhosts.DB, d *dnsHost, live map[string]*live
 				port = a.opts.Scan.Port
 			}
 		}
-		if db != nil {
-			for _, e := range db.HostKeys(net.JoinHostPort(h.host, strconv.Itoa(port))) {
-				if e.Marker != "" {
-					continue
-				}
-				if k, err := e.Key(); err == nil {
-					add(knownKey{key: k, where: fmt.Sprintf("known_hosts at %s:%d", e.File, e.Line), file: e.File, line: e.Line})
-				}
+		for _, e := range db.HostKeys(net.JoinHostPort(h.host, strconv.Itoa(port))) {
+			if e.Marker != "" {
+				continue
+			}
+			if k, err := e.Key(); err == nil {
+				add(knownKey{key: k, where: fmt.Sprintf("known_hosts at %s:%d", e.File, e.Line), file: e.File, line: e.Line})
 			}
 		}
 		for _, p := range a.pins {

@@ -76,16 +76,18 @@ func (a *auditor) checkRemote(ctx context.Context) error {
 		return nil
 	}
 	hosts := a.remoteHosts()
+	// One DB of every known_hosts file, as ssh reads them for a host.
+	db := knownhosts.New(knownhosts.Options{Now: a.opts.Now}, a.files...)
 	var live map[string]*liveResult
 	if a.opts.Scan != nil {
 		var err error
 		if live, err = a.scanHosts(ctx, hosts); err != nil {
 			return err
 		}
-		a.checkLive(ctx, hosts, live)
+		a.checkLive(ctx, db, hosts, live)
 	}
 	if a.opts.SSHFP != nil {
-		return a.checkDNS(ctx, hosts, live)
+		return a.checkDNS(ctx, db, hosts, live)
 	}
 	return nil
 }
@@ -176,9 +178,8 @@ func (a *auditor) addHost(h *remoteHost, rule, key, msg string) {
 }
 
 // checkLive applies the live rules to each host's scans.
-func (a *auditor) checkLive(ctx context.Context, hosts []remoteHost, live map[string]*liveResult) {
-	pol := &Policy{KnownHosts: []*knownhosts.DB{knownhosts.New(knownhosts.Options{Now: a.opts.Now}, a.files...)},
-		Pins: a.pins, Now: a.opts.Now}
+func (a *auditor) checkLive(ctx context.Context, db *knownhosts.DB, hosts []remoteHost, live map[string]*liveResult) {
+	pol := &Policy{KnownHosts: []*knownhosts.DB{db}, Pins: a.pins, Now: a.opts.Now}
 	for i := range hosts {
 		h := &hosts[i]
 		lr := live[h.name]
