@@ -22,7 +22,7 @@ func TestVendorcheck(t *testing.T) {
 		"ok         web01.example.com ECDSA SHA256:41Q75GNC+t12R+gl6y/NLExaXMqhM/zqrYIZwZyU/wY at "+kh+":4 (weak: MD5 pin)\n"+
 		"ok         192.0.2.10 ED25519 SHA256:icI60hucffucBnD9B62CPlAlPQ2ViWhvPSEzGeoI/iY at "+kh+":2\n"+
 		"UNAPPROVED evil.example.com ED25519 SHA256:icI60hucffucBnD9B62CPlAlPQ2ViWhvPSEzGeoI/iY at "+kh+":6: required pins did not confirm the key\n"+
-		"UNAPPROVED [git.example.com]:2222 ED25519 SHA256:icI60hucffucBnD9B62CPlAlPQ2ViWhvPSEzGeoI/iY at "+kh+":7: pins at "+pins+":8: the host is pinned to 1 other key(s) or CA(s)\n"+
+		"UNAPPROVED [git.example.com]:2222 ED25519 SHA256:icI60hucffucBnD9B62CPlAlPQ2ViWhvPSEzGeoI/iY at "+kh+":7: pins at "+pins+":8: the host is pinned to 1 other key(s) or CA(s): SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw (ED25519)\n"+
 		"MISSING    [git.example.com]:2222: pinned, but no approved key in "+kh+"\n"+
 		"MISSING    db.example.com: pinned, but no approved key in "+kh+"\n"+
 		"UNCHECKED  hashed entry at "+kh+":3: no pinned host name hashes to it\n",
