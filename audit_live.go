@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -398,9 +399,32 @@ func terrapin(k *keyscan.KexInit) string {
 	etm := uniq(filter(macs, func(s string) bool { return strings.HasSuffix(s, "-etm@openssh.com") }))
 	cbc := uniq(filter(ciphers, func(s string) bool { return strings.Contains(s, "-cbc") }))
 	if len(etm) > 0 && len(cbc) > 0 {
-		why = append(why, fmt.Sprintf("EtM MACs (%s) with CBC ciphers (%s)", strings.Join(etm, ", "), strings.Join(cbc, ", ")))
+		why = append(why, fmt.Sprintf("EtM MACs (%s) with CBC ciphers (%s)", nameList(etm), nameList(cbc)))
 	}
 	return strings.Join(why, " and ")
+}
+
+// maxNamesShown bounds the server's algorithm names a message lists.
+const maxNamesShown = 6
+
+// nameList lists algorithm names the server sent, at most maxNamesShown,
+// quoting any that is not plain text.
+func nameList(names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		if i == maxNamesShown {
+			fmt.Fprintf(&b, " and %d more", len(names)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if strings.Trim(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._+-") != "" || n == "" {
+			n = strconv.Quote(n)
+		}
+		b.WriteString(n)
+	}
+	return b.String()
 }
 
 // offered returns the names of want that list holds, in want's order.
@@ -426,8 +450,10 @@ func filter(s []string, keep func(string) bool) []string {
 
 func uniq(s []string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, v := range s {
-		if !slices.Contains(out, v) {
+		if !seen[v] {
+			seen[v] = true
 			out = append(out, v)
 		}
 	}

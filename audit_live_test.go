@@ -92,6 +92,26 @@ func TestPostureTerrapin(t *testing.T) {
 	}
 }
 
+// TestPostureHostileNames: the names a server sends are quoted when they
+// are not plain text, and a long list is cut short.
+func TestPostureHostileNames(t *testing.T) {
+	k := modernKex()
+	k.KeyExchanges = nil
+	k.CiphersClientServer = []string{"aes128-cbc", "evil\n-cbc"}
+	k.CiphersServerClient = nil
+	k.MACsClientServer = []string{"x\x1b[2J-etm@openssh.com"}
+	k.MACsServerClient = nil
+	for i := 0; i < 20000; i++ {
+		k.MACsServerClient = append(k.MACsServerClient, fmt.Sprintf("m%d-etm@openssh.com", i))
+	}
+	why := terrapin(k)
+	assert.NotContains(t, why, "\n")
+	assert.NotContains(t, why, "\x1b")
+	assert.Contains(t, why, `"x\x1b[2J-etm@openssh.com", m0-etm@openssh.com`)
+	assert.Contains(t, why, "and 19995 more")
+	assert.Contains(t, why, `CBC ciphers (aes128-cbc, "evil\n-cbc")`)
+}
+
 func TestPostureSHA1(t *testing.T) {
 	k := modernKex()
 	assert.Empty(t, postureIssues(k, nil, DefaultMinRSABits))
