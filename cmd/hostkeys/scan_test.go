@@ -304,3 +304,13 @@ func TestScanLegacyKexHint(t *testing.T) {
 	assert.Contains(t, out, "ssh-ed25519 ")
 	assert.NotContains(t, stderr, "hint")
 }
+
+// TestScanNotOfferedWarning: a -t type the server does not offer is a
+// warning naming the command, the address and what the server offers.
+func TestScanNotOfferedWarning(t *testing.T) {
+	srv := testpeer.StartSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
+	out, errOut, code := runHostkeys(t, "scan", "-p", strconv.Itoa(srv.Port), "-t", "rsa,ed25519", "127.0.0.1")
+	assert.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, " ssh-ed25519 ")
+	assert.Regexp(t, `(?m)^hostkeys: warning: scan: 127\.0\.0\.1:`+strconv.Itoa(srv.Port)+`: no rsa key offered \(the server offers \S*ssh-ed25519\S*\)$`, errOut)
+}
