@@ -76,3 +76,27 @@ func TestLogitSSHKeygen(t *testing.T) {
 		assert.Equal(t, stderr.String(), got.String(), "%q", host)
 	}
 }
+
+// FuzzLogit: whatever the message, Logit writes one line of at most 1021
+// bytes and "\r\n", with no byte VisSafe escapes, and a message that fits
+// reads back from it.
+func FuzzLogit(f *testing.F) {
+	f.Add("Host h\x1b[2J not found in known_hosts")
+	f.Add(strings.Repeat(`\`, 1100))
+	f.Add("a\x00b")
+	f.Fuzz(func(t *testing.T, msg string) {
+		var b bytes.Buffer
+		require.NoError(t, Logit(&b, msg))
+		out, ok := strings.CutSuffix(b.String(), "\r\n")
+		require.True(t, ok)
+		require.LessOrEqual(t, len(out), logBufSize-3)
+		for i := 0; i < len(out); i++ {
+			if !visible(out[i]) {
+				t.Fatalf("byte %#x left in %q", out[i], out)
+			}
+		}
+		if len(VisSafe(msg)) <= logBufSize-3 {
+			require.Equal(t, VisSafe(msg), out)
+		}
+	})
+}
