@@ -267,6 +267,25 @@ func TestVerifySSHFP(t *testing.T) {
 		require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
 		assert.Contains(t, rep.Hosts[0].Keys[0].Verdicts[0].Reason, "confirmed by pins and sshfp")
 	})
+	t.Run("pins or SSHFP required", func(t *testing.T) {
+		req, err := ParseRequirements("pins|sshfp")
+		require.NoError(t, err)
+		unpinned := loadPins(t, writeFile(t, dir, "other-pins", "Host other.example\n"+keyText(other)+"\n"))
+		kh, err := knownhosts.Parse(strings.NewReader(fmt.Sprintf("[host.example.test]:%d %s\n", srv.Port, keyText(srv.Keys[0]))), "kh")
+		require.NoError(t, err)
+		db := knownhosts.New(knownhosts.Options{}, kh)
+		// Secure SSHFP meets it without a pin.
+		rep := verify(t, &Policy{SSHFP: secure, Pins: []*Pins{unpinned}, Require: req}, srv.Addr+" host.example.test")
+		require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
+		assert.Equal(t, "confirmed by sshfp", rep.Hosts[0].Keys[0].Verdicts[0].Reason)
+		// known_hosts confirms, SSHFP is only insecure, no pin: not met.
+		rep = verify(t, &Policy{SSHFP: insecure, Pins: []*Pins{unpinned}, KnownHosts: []*knownhosts.DB{db}, Require: req}, srv.Addr+" host.example.test")
+		require.False(t, rep.OK())
+		v := rep.Hosts[0].Keys[0].Verdicts[0]
+		assert.Equal(t, VerdictRequired, v.Rule, v.Reason)
+		assert.Equal(t, "required pins|sshfp did not confirm the key", v.Reason)
+		assert.Equal(t, Confirmed, evidenceOf(v, SourceKnownHosts).Status)
+	})
 	t.Run("own validation", func(t *testing.T) {
 		f, err := os.Open(lab.AnchorFile)
 		require.NoError(t, err)
