@@ -192,7 +192,14 @@ const MaxInventoryLineLength = 4096
 // spread over the workers. A hashed entry no name matches stands for no
 // known host, so it is checked alone (its key, its line).
 func Audit(ctx context.Context, opts AuditOptions) (*Report, error) {
-	a := &auditor{opts: opts, fileIndex: map[string]int{}, seen: map[seenKey]bool{}, fps: map[string]string{}}
+	return runAudit(ctx, opts, nil)
+}
+
+// runAudit is Audit reading each file through open, or from the file
+// system if open is nil (FuzzAudit audits byte slices without writing
+// files).
+func runAudit(ctx context.Context, opts AuditOptions, open func(name string) (io.ReadCloser, error)) (*Report, error) {
+	a := &auditor{opts: opts, open: open, fileIndex: map[string]int{}, seen: map[seenKey]bool{}, fps: map[string]string{}}
 	if a.opts.MinRSABits <= 0 {
 		a.opts.MinRSABits = DefaultMinRSABits
 	}
@@ -272,6 +279,7 @@ func (a *auditor) sorted() []Finding {
 // auditor holds one audit's state.
 type auditor struct {
 	opts      AuditOptions
+	open      func(name string) (io.ReadCloser, error) // nil: the file system
 	files     []*knownhosts.File
 	fileNames []string
 	fileIndex map[string]int
@@ -333,7 +341,7 @@ func (a *auditor) load(ctx context.Context) error {
 		if !a.addFile(name) {
 			continue // the same file twice
 		}
-		f, err := knownhosts.ParseFile(name)
+		f, err := a.parseKnownHosts(name)
 		if err != nil {
 			return err
 		}
@@ -370,6 +378,19 @@ func (a *auditor) load(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// parseKnownHosts reads one known_hosts file.
+func (a *auditor) parseKnownHosts(name string) (*knownhosts.File, error) {
+	if a.open == nil {
+		return knownhosts.ParseFile(name)
+	}
+	r, err := a.open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return knownhosts.Parse(r, name)
 }
 
 // checkUsable reports the lines ssh cannot use, with the parser's
@@ -471,6 +492,13 @@ func (a *auditor) hashedHostErrors() map[int32]string {
 // parallel calls fn(i) for i from 0 to n-1 on all workers, in blocks.
 func (a *auditor) parallel(n int, fn func(i int)) {
 	const block = 1024
+	if n <= block || a.opts.Workers == 1 {
+		// One block: the other workers would find nothing to do.
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < a.opts.Workers; w++ {
@@ -518,7 +546,11 @@ func (a *auditor) readInventory(name string) error {
 	if !a.addFile(name) {
 		return &InventoryError{File: name, Err: errors.New("also given as a known_hosts file")}
 	}
-	fh, err := os.Open(name)
+	open := a.open
+	if open == nil {
+		open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
+	}
+	fh, err := open(name)
 	if err != nil {
 		return &InventoryError{File: name, Err: err}
 	}

@@ -18,7 +18,16 @@ func (a *auditor) loadPins() error {
 			continue
 		}
 		loaded[name] = true
-		p, err := ParsePinsFile(name)
+		var p *Pins
+		var err error
+		if a.open == nil {
+			p, err = ParsePinsFile(name)
+		} else if r, oerr := a.open(name); oerr != nil {
+			err = oerr
+		} else {
+			p, err = ParsePins(r, name)
+			r.Close()
+		}
 		var invalid *InvalidPinsError
 		if errors.As(err, &invalid) && p != nil {
 			for _, l := range invalid.Lines {
