@@ -503,6 +503,11 @@ func knownHostsEvidence(db *knownhosts.DB, host string, port int, key ssh.Public
 		ev.known = ke.Want
 	case errors.As(err, &ke):
 		ev.Status, ev.Detail = Silent, "the host is not known"
+		var names []string
+		for _, f := range db.Files() {
+			names = append(names, f.Name)
+		}
+		ev.Where = strings.Join(names, ", ")
 	default:
 		ev.Status, ev.Detail, ev.Err = Failed, err.Error(), err
 	}

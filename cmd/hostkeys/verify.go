@@ -178,6 +178,7 @@ func runVerify(e *env, args []string) int {
 			e.errorf("verify: --known-hosts: %v", err)
 			return exitUsage
 		}
+		warnKnownHostsProblems(e, name)
 		policy.KnownHosts = append(policy.KnownHosts, db)
 	}
 	if *useSSHFP {
@@ -303,6 +304,25 @@ func runVerify(e *env, args []string) int {
 		}
 	}
 	return exitOK
+}
+
+// warnKnownHostsProblems warns of the lines of a --known-hosts file that
+// ssh, and so verify, skip: a line the user counts on must not vanish
+// without a word. At most five are listed, then how many more.
+func warnKnownHostsProblems(e *env, name string) {
+	const show = 5
+	f, err := knownhosts.ParseFile(name)
+	if err != nil {
+		return // Open read it; nothing more to say
+	}
+	problems := f.Problems()
+	for i, p := range problems {
+		if i == show {
+			e.warnf("verify: %s: %d more line(s) skipped", name, len(problems)-show)
+			break
+		}
+		e.warnf("verify: %s:%d: skipped, as ssh skips it: %s", p.File, p.Line, p.Reason)
+	}
 }
 
 // verifyErrorText says why a host failed, from the fields of its
