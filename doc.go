@@ -82,9 +82,13 @@
 //
 // [Verify] scans targets as hostkeys scan does ([keyscan.Target], including
 // "addrlist namelist": addresses scanned, names checked) and decides on every
-// key; [VerifyReport.WriteKnownHosts] appends the accepted keys to a
-// known_hosts file atomically and without duplicates, and writes nothing
-// unless every host has an accepted key. The report marshals to JSON with a
+// key; a target without an accepted key has a [*VerifyError] saying why
+// (unreachable, or each rejected key's verdict). [VerifyReport.WriteKnownHosts]
+// appends the accepted keys to a known_hosts file atomically and without
+// duplicates, and writes nothing unless every host has an accepted key. A
+// host certificate is written as the key it certifies, as ssh records it,
+// even when a @cert-authority pin accepted it: the file then trusts the key
+// verified, not every certificate the CA may sign. The report marshals to JSON with a
 // versioned schema ([VerifyJSONVersion]). The CLI's hostkeys verify is this
 // function with flags.
 package hostkeys
