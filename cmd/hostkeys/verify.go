@@ -62,7 +62,8 @@ against pins, known_hosts and SSHFP, and written).
                       every host has an accepted key
   -H                  hash the host names written
   -c                  fetch host certificates (judged by a @cert-authority
-                      pin or known_hosts line, or by their key)
+                      pin or known_hosts line, or by their key; --write
+                      records the key a certificate certifies, as ssh does)
   -p PORT             port for hosts that do not name one (default 22)
   -t TYPES            key types (as hostkeys scan -t)
   -T TIMEOUT          deadline of each connection (default 5s)
@@ -78,8 +79,9 @@ against pins, known_hosts and SSHFP, and written).
                       hostkeys.VerifyReport.MarshalJSON)
   -v                  also print rejected keys of hosts that passed
 
-Each accepted key is printed as "NAME TYPE FINGERPRINT accepted: REASON
-[EVIDENCE]"; each failing host on standard error with its reason.
+Flags may also follow the hosts. Each accepted key is printed as "NAME
+TYPE FINGERPRINT accepted: REASON [EVIDENCE]"; each failing host on
+standard error with its reason.
 
 Exit status: 0 when every host has an accepted key, 1 when any has none
 (mismatch, unpinned, only insecure SSHFP, unreachable; --write is then left
