@@ -130,7 +130,8 @@ type AuditStats struct {
 	// matched against: the inventory's, or the pin lists' host names.
 	DehashNames int
 	// HMACs is the number of HMAC-SHA1 computations spent de-hashing:
-	// one per (hashed entry, name).
+	// one per (hashed entry, name), for the entries whose hashed field
+	// is usable (the others match no name and cost none).
 	HMACs int64
 }
 
@@ -288,9 +289,12 @@ type auditor struct {
 	// lineEnt maps a file's line numbers to indexes in ents (-1: none).
 	lineEnt [][]int32
 	inv     []invName // the inventory's names, or the pinned names
-	invFile bool      // inv is the inventory's
-	pins    []*Pins
-	stats   AuditStats
+	// badHashed counts the hashed entries whose host field is unusable:
+	// the DB never hashes a name for them.
+	badHashed int
+	invFile   bool // inv is the inventory's
+	pins      []*Pins
+	stats     AuditStats
 
 	findings   []Finding
 	findingEnt []int32            // the entry each finding is about, or -1
@@ -431,6 +435,7 @@ func (a *auditor) checkUsable() {
 		}
 	})
 	hostErrs := a.hashedHostErrors()
+	a.badHashed = len(hostErrs)
 	for fi, f := range a.files {
 		for li := range f.Lines {
 			l := &f.Lines[li]
@@ -691,9 +696,9 @@ func (a *auditor) startDehash(ctx context.Context) (wait func() error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if a.stats.HashedEntries > 0 {
-			a.stats.HMACs = int64(len(a.inv)) * int64(a.stats.HashedEntries)
-		}
+		// Each lookup hashes the name once with every usable hashed
+		// entry's salt state (knownhosts' DB.Lookup), and nothing else.
+		a.stats.HMACs = int64(len(a.inv)) * int64(a.stats.HashedEntries-a.badHashed)
 		return nil
 	}
 }

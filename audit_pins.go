@@ -194,6 +194,12 @@ func (a *auditor) checkPins() {
 		}
 	}
 	reported := map[string]bool{}
+	inInv := map[string]bool{}
+	if a.invFile {
+		for _, n := range a.inv {
+			inInv[n.name] = true
+		}
+	}
 	for _, k := range order {
 		g := groups[k]
 		if g.good == 0 {
@@ -207,7 +213,7 @@ func (a *auditor) checkPins() {
 			}
 			reported[name] = true
 			msg := fmt.Sprintf("Approved host %q has no entry in known_hosts.", name)
-			if a.stats.HashedEntries > 0 && a.invFile && !a.inInventory(name) {
+			if a.stats.HashedEntries > 0 && a.invFile && !inInv[name] {
 				msg = fmt.Sprintf("Approved host %q is neither in a plain known_hosts entry nor in the inventory (hashed entries are matched against inventory names only).", name)
 			}
 			a.add(Finding{RuleID: RulePinnedHostMissing, File: g.first.File, Line: g.first.Line, Host: name, Message: msg})
@@ -221,15 +227,6 @@ func firstPattern(hosts string) string {
 		return ""
 	}
 	return f[0]
-}
-
-func (a *auditor) inInventory(name string) bool {
-	for _, n := range a.inv {
-		if n.name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // pinVerdict is what the pins say of an entry: a finding, or none.

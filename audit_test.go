@@ -226,6 +226,21 @@ func TestAuditFindingFields(t *testing.T) {
 	assert.Equal(t, 1, r.Count(SeverityWarning))
 }
 
+// TestAuditHMACCount: de-hashing costs one HMAC per (usable hashed
+// entry, name); a hashed field ssh cannot use costs none.
+func TestAuditHMACCount(t *testing.T) {
+	k1 := edKey(1)
+	r := audit(t, AuditOptions{}, map[string]string{
+		"known_hosts": knownhosts.HashHost("a.example") + " " + k1 + "\n" + knownhosts.HashHost("b.example") + " " + k1 +
+			"\n|1|bad|bad " + k1 + "\nc.example " + k1 + "\n",
+		"inventory": "a.example\nb.example\nc.example\n",
+	})
+	assert.Equal(t, 3, r.Stats.HashedEntries)
+	assert.Equal(t, 3, r.Stats.DehashNames)
+	assert.Equal(t, int64(2*3), r.Stats.HMACs)
+	assert.Equal(t, []string{"HK101 known_hosts:3"}, ruleLines(r))
+}
+
 func TestAuditErrors(t *testing.T) {
 	_, err := Audit(context.Background(), AuditOptions{KnownHosts: []string{filepath.Join(t.TempDir(), "missing")}})
 	assert.ErrorIs(t, err, os.ErrNotExist)

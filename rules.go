@@ -274,12 +274,21 @@ func Rules() []Rule {
 	return out
 }
 
+// ruleIndex maps rule IDs to their index in rules. It is never
+// modified.
+var ruleIndex = func() map[string]int {
+	m := make(map[string]int, len(rules))
+	for i, r := range rules {
+		m[r.ID] = i
+	}
+	return m
+}()
+
 // ruleByID returns the rule with the given ID.
 func ruleByID(id string) (Rule, bool) {
-	for _, r := range rules {
-		if r.ID == id {
-			return r, true
-		}
+	i, ok := ruleIndex[id]
+	if !ok {
+		return Rule{}, false
 	}
-	return Rule{}, false
+	return rules[i], true
 }
