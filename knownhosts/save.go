@@ -413,7 +413,9 @@ func lockBeside(target string) (unlock func(), err error) {
 // changes; a symbolic link is written through, as by [File.Save]. A
 // missing file is edited as an empty one. If fn returns an error, nothing
 // is written. If a writer that takes no lock (ssh) changes the file
-// meanwhile, the file is read again and fn called again.
+// meanwhile, the file is read again and fn called again, up to 8 times in
+// all; if the file changed every time, Edit returns an error wrapping
+// [ErrChanged] and nothing is written.
 func Edit(name string, opts *SaveOptions, fn func(f *File) error) error {
 	if opts == nil {
 		opts = &SaveOptions{}
@@ -427,7 +429,7 @@ func Edit(name string, opts *SaveOptions, fn func(f *File) error) error {
 		return err
 	}
 	defer unlock()
-	for {
+	for attempt := 1; ; attempt++ {
 		data, st, err := readWithState(target)
 		var f *File
 		switch {
@@ -443,9 +445,15 @@ func Edit(name string, opts *SaveOptions, fn func(f *File) error) error {
 			return err
 		}
 		err = f.saveLocked(target, opts)
-		if errors.Is(err, ErrChanged) {
+		if errors.Is(err, ErrChanged) && attempt < editAttempts {
 			continue
 		}
 		return err
 	}
 }
+
+// editAttempts is how many times Edit reads, changes and tries to save a
+// file that a writer without the lock keeps changing. Each attempt reads
+// and writes the whole file; the bound keeps a file appended to without
+// pause from holding Edit forever.
+const editAttempts = 8

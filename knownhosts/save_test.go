@@ -369,3 +369,33 @@ func TestSaveUnlockedAppend(t *testing.T) {
 	require.NoError(t, f.Add([]string{"next.example"}, mustKey(t, k1), nil))
 	require.NoError(t, f.Save(nil))
 }
+
+// TestEditGivesUp: a file that a writer without the lock changes during
+// every attempt makes Edit give up after 8, with ErrChanged and nothing
+// written, instead of trying for as long as the appends go on.
+func TestEditGivesUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	require.NoError(t, os.WriteFile(path, []byte(baseFile), 0o644))
+	appended := "appended.example " + k2 + "\n"
+	opts := &SaveOptions{hook: func(stage string) {
+		if stage != "written" {
+			return
+		}
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		require.NoError(t, err)
+		_, err = fh.WriteString(appended)
+		require.NoError(t, err)
+		require.NoError(t, fh.Close())
+	}}
+	calls := 0
+	err := Edit(path, opts, func(f *File) error {
+		calls++
+		return f.Add([]string{"edited.example"}, mustKey(t, k1), nil)
+	})
+	assert.ErrorIs(t, err, ErrChanged)
+	assert.Equal(t, editAttempts, calls)
+	data, _ := os.ReadFile(path)
+	assert.Equal(t, baseFile+strings.Repeat(appended, editAttempts), string(data), "nothing written but the appends")
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".known_hosts.tmp*"))
+	assert.Empty(t, left, "no temporary file left")
+}
