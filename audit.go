@@ -200,7 +200,7 @@ func Audit(ctx context.Context, opts AuditOptions) (*Report, error) {
 // system if open is nil (FuzzAudit audits byte slices without writing
 // files).
 func runAudit(ctx context.Context, opts AuditOptions, open func(name string) (io.ReadCloser, error)) (*Report, error) {
-	a := &auditor{opts: opts, open: open, fileIndex: map[string]int{}, seen: map[seenKey]bool{}, fps: map[string]string{}}
+	a := &auditor{opts: opts, open: open, fileIndex: map[string]int{}, seen: map[seenKey]bool{}}
 	if a.opts.MinRSABits <= 0 {
 		a.opts.MinRSABits = DefaultMinRSABits
 	}
@@ -299,7 +299,7 @@ type auditor struct {
 	findings   []Finding
 	findingEnt []int32            // the entry each finding is about, or -1
 	seen       map[seenKey]bool   // findings about pairs of lines, made once
-	fps        map[string]string  // base64 key field -> SHA256 fingerprint
+	fps        []string           // by entInfo.bid: SHA256 fingerprints, made when needed
 	byName     map[string][]int32 // literal plain names -> unmarked usable entries
 	nameOrder  []string           // byName's keys in file order
 }
@@ -315,6 +315,10 @@ type entInfo struct {
 	file int
 	key  ssh.PublicKey // nil if the line is not usable
 	b64  string        // the key's base64 field
+	// kid numbers the distinct (key type, base64 field) pairs, and bid
+	// the distinct base64 fields: entries with the same key share them,
+	// so that maps about keys are keyed by numbers, not long strings.
+	kid, bid int32
 	// name is the name the entry is reported under: the first pattern,
 	// or for a hashed entry the inventory name that de-hashes it.
 	name    string
@@ -409,16 +413,36 @@ func (a *auditor) checkUsable() {
 		key    ssh.PublicKey
 		reason string
 	}
-	keyOf := func(x *entInfo) string { return x.e.KeyType() + " " + x.b64 }
-	index := map[string]int{}
+	type keyText struct{ typ, b64 string }
+	index := map[keyText]int32{}
 	var firsts []int32
 	for i := range a.ents {
-		k := keyOf(&a.ents[i])
-		if _, ok := index[k]; !ok {
-			index[k] = len(firsts)
+		x := &a.ents[i]
+		k := keyText{x.e.KeyType(), x.b64}
+		kid, ok := index[k]
+		if !ok {
+			kid = int32(len(firsts))
+			index[k] = kid
 			firsts = append(firsts, int32(i))
 		}
+		x.kid = kid
 	}
+	// The base64 fields, numbered from the few distinct keys.
+	bids := make([]int32, len(firsts))
+	byB64 := map[string]int32{}
+	for j, i := range firsts {
+		b64 := a.ents[i].b64
+		bid, ok := byB64[b64]
+		if !ok {
+			bid = int32(len(byB64))
+			byB64[b64] = bid
+		}
+		bids[j] = bid
+	}
+	for i := range a.ents {
+		a.ents[i].bid = bids[a.ents[i].kid]
+	}
+	a.fps = make([]string, len(byB64))
 	keys := make([]parsed, len(firsts))
 	a.parallel(len(firsts), func(j int) {
 		key, err := a.ents[firsts[j]].e.Key()
@@ -451,7 +475,7 @@ func (a *auditor) checkUsable() {
 					reason = r
 					break
 				}
-				p := &keys[index[keyOf(x)]]
+				p := &keys[x.kid]
 				x.key, reason = p.key, p.reason
 			}
 			if reason != "" {
@@ -754,11 +778,11 @@ func (a *auditor) fingerprint(x *entInfo) string {
 	if x.key == nil {
 		return ""
 	}
-	if fp, ok := a.fps[x.b64]; ok {
+	if fp := a.fps[x.bid]; fp != "" {
 		return fp
 	}
 	fp := fingerprint.Of(x.key, fingerprint.SHA256).String()
-	a.fps[x.b64] = fp
+	a.fps[x.bid] = fp
 	return fp
 }
 
@@ -772,12 +796,12 @@ func (a *auditor) where(i int32) string {
 
 // checkLines applies the rules about one line.
 func (a *auditor) checkLines() {
-	revoked := map[string]int32{} // base64 key -> first @revoked entry
+	revoked := map[int32]int32{} // base64 key (bid) -> first @revoked entry
 	for i := range a.ents {
 		x := &a.ents[i]
 		if x.usable() && x.e.Marker == fingerprint.Revoked {
-			if _, ok := revoked[x.b64]; !ok {
-				revoked[x.b64] = int32(i)
+			if _, ok := revoked[x.bid]; !ok {
+				revoked[x.bid] = int32(i)
 			}
 		}
 	}
@@ -789,7 +813,7 @@ func (a *auditor) checkLines() {
 		i := int32(i)
 		if x.e.Marker != fingerprint.Revoked {
 			a.checkKey(i)
-			if r, ok := revoked[x.b64]; ok {
+			if r, ok := revoked[x.bid]; ok {
 				what := "trusted"
 				if x.e.Marker == fingerprint.CertAuthority {
 					what = "trusted as a CA"
@@ -898,7 +922,9 @@ func broadPatterns(patterns []string) []string {
 // consider for it (hashed ones and patterns included).
 // indexNames indexes the literal names of unmarked usable plain entries.
 func (a *auditor) indexNames() {
-	a.byName = map[string][]int32{}
+	// Presized: a plain entry names a host or two, and growing the map
+	// (rehashing every name) cost more than filling it.
+	a.byName = make(map[string][]int32, len(a.ents)-a.stats.HashedEntries)
 	for i := range a.ents {
 		x := &a.ents[i]
 		if !x.usable() || x.e.Marker != "" || x.e.IsHashed() {
@@ -946,16 +972,16 @@ func (a *auditor) checkHost(name string, ents []int32) {
 		return
 	}
 	firstOfType := map[string]int32{} // key type -> first entry
-	firstOfKey := map[string]int32{}  // base64 key -> first entry
+	firstOfKey := map[int32]int32{}   // base64 key (bid) -> first entry
 	for _, j := range ents {
 		x := &a.ents[j]
-		if k, ok := firstOfKey[x.b64]; ok {
+		if k, ok := firstOfKey[x.bid]; ok {
 			if a.once(RuleDuplicateEntry, k, j) {
 				a.addAt(RuleDuplicateEntry, j, fmt.Sprintf("Host %q has this key already at %s.", name, a.where(k)))
 			}
 			continue
 		}
-		firstOfKey[x.b64] = j
+		firstOfKey[x.bid] = j
 		typ := x.key.Type()
 		if k, ok := firstOfType[typ]; ok {
 			if a.once(RuleConflictingKeys, k, j) {

@@ -125,7 +125,7 @@ func (a *auditor) checkPins() {
 		return
 	}
 	// Names with entries: the plain index and the de-hashed names.
-	known := map[string]bool{}
+	known := make(map[string]bool, len(a.byName)+len(a.inv))
 	for name, ents := range a.byName {
 		known[name] = len(ents) > 0
 	}
