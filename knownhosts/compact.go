@@ -348,13 +348,14 @@ func parseDBChunk(data []byte, name string, first int, file uint32, intern map[s
 	var scratch hashedName
 	for num := first; text != ""; num++ {
 		var l string
+		nl := false
 		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			l, text = text[:i], text[i+1:]
+			l, text, nl = text[:i], text[i+1:], true
 		} else {
 			l, text = text, ""
 		}
 		e = Entry{}
-		if kind, _ := parseLineInto(l, &e, &scratch); kind == EntryLine {
+		if kind, _ := parseLineInto(l, nl, &e, &scratch); kind == EntryLine {
 			e.File, e.Line = name, num
 			c.add(&e, file, intern)
 		}

@@ -145,7 +145,7 @@ func (f *File) Add(names []string, key ssh.PublicKey, opts *AddOptions) error {
 		l.Kind, l.Entry = kind, e
 		lines[i] = l
 	}
-	f.NoFinalNewline = false
+	f.endLastLine()
 	f.Lines = append(f.Lines, lines...)
 	return nil
 }
@@ -191,7 +191,7 @@ func (f *File) Remove(name string, opts *EditOptions) ([]int, error) {
 	}
 	if len(removed) > 0 {
 		f.Lines = kept
-		f.NoFinalNewline = false
+		f.endLastLine()
 		f.renumber()
 	}
 	return removed, nil
@@ -240,6 +240,13 @@ func (f *File) Hash(opts *EditOptions) (*HashResult, error) {
 				}
 				out = append(out, h.line(lowerASCII(name), e, f.Name, len(out)+1))
 				res.Hashed++
+				if strings.HasSuffix(e.KeyText, "\n") {
+					// ssh-keygen -H writes the "\n" after a NUL-ended
+					// host field (see afterHostNUL), then its own; the
+					// line it wrote may not be an entry.
+					f.reparse(&out[len(out)-1])
+					out = append(out, Line{Num: len(out) + 1, Kind: BlankLine})
+				}
 			}
 			continue
 		}
@@ -249,7 +256,7 @@ func (f *File) Hash(opts *EditOptions) (*HashResult, error) {
 		return res, &InvalidFileError{f.Name, res.Invalid}
 	}
 	f.Lines = out
-	f.NoFinalNewline = false
+	f.endLastLine()
 	f.renumber()
 	return res, nil
 }

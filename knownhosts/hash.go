@@ -217,8 +217,11 @@ func (h *hasher) line(name string, from *Entry, file string, num int) Line {
 		binary.BigEndian.PutUint32(sum[4*i:], w)
 	}
 	const hostLen = len(hashMagic) + 28 + 1 + 28
+	// The "\n" that ends the key text after a NUL-ended host field ends
+	// this line; File.Hash adds the blank line ssh-keygen -H writes.
+	keyText := strings.TrimSuffix(from.KeyText, "\n")
 	var b strings.Builder
-	b.Grow(hostLen + 1 + len(from.KeyText))
+	b.Grow(hostLen + 1 + len(keyText))
 	var enc [28]byte
 	b.WriteString(hashMagic)
 	base64.StdEncoding.Encode(enc[:], hn.salt[:])
@@ -227,12 +230,12 @@ func (h *hasher) line(name string, from *Entry, file string, num int) Line {
 	base64.StdEncoding.Encode(enc[:], sum[:])
 	b.Write(enc[:])
 	b.WriteByte(' ')
-	b.WriteString(from.KeyText)
+	b.WriteString(keyText)
 	text := b.String()
 	e := &h.ents[0]
 	h.ents, h.names = h.ents[1:], h.names[1:]
 	e.File, e.Line, e.Hosts, e.KeyText, e.hashed = file, num, text[:hostLen], text[hostLen+1:], hn
-	if p := from.parsed.Load(); p != nil {
+	if p := from.parsed.Load(); p != nil && len(keyText) == len(from.KeyText) {
 		e.parsed.Store(p)
 	}
 	return Line{Num: num, Text: text, Kind: EntryLine, Entry: e}

@@ -81,7 +81,9 @@ type Entry struct {
 	// hashed name |1|salt|hmac.
 	Hosts string
 	// KeyText is the rest of the line from the key type on: "TYPE BASE64
-	// [comment]", as ssh-keygen -H copies it.
+	// [comment]", as ssh-keygen -H copies it. Where a NUL byte ends the
+	// host field, it is what OpenSSH reads after the NUL: up to the next
+	// NUL, or else to the end of the line with its "\n".
 	KeyText string
 
 	hashed  *hashedName // for Hosts starting with '|' and a valid salt
@@ -139,7 +141,9 @@ func (e *Entry) parseKey() *parsedKey {
 		return p
 	}
 	p := &parsedKey{}
-	text := strings.TrimSuffix(e.KeyText, "\r")
+	// A "\n" ends the key text after a NUL-ended host field (see
+	// afterHostNUL).
+	text := strings.TrimSuffix(strings.TrimSuffix(e.KeyText, "\n"), "\r")
 	key, rest, err := fingerprint.ParseKeyText(text)
 	if err != nil {
 		reason := err.Error()
@@ -149,8 +153,9 @@ func (e *Entry) parseKey() *parsedKey {
 		p.err = &LineError{e.File, e.Line, reason}
 	} else {
 		if len(text) != len(e.KeyText) {
-			// A line ending in "\r": OpenSSH's base64 decoder skips the
-			// "\r" when it ends the key, and keeps it in a comment.
+			// A line ending in "\r" or "\n": OpenSSH's base64 decoder
+			// skips them when they end the key, and keeps them in a
+			// comment.
 			rest = commentOf(e.KeyText)
 		}
 		p.key, p.comment, p.blob = key, rest, key.Marshal()
@@ -314,8 +319,9 @@ func parseChunk(data, name string, num int, out []Line) {
 	var hpool []hashedName
 	for k := range out {
 		var text string
+		nl := false
 		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			text, data = data[:i], data[i+1:]
+			text, data, nl = data[:i], data[i+1:], true
 		} else {
 			text, data = data, ""
 		}
@@ -327,7 +333,7 @@ func parseChunk(data, name string, num int, out []Line) {
 		}
 		l := Line{Num: num + k, Text: text}
 		e := &pool[0]
-		if kind, reason := parseLineInto(text, e, &hpool[0]); kind == EntryLine {
+		if kind, reason := parseLineInto(text, nl, e, &hpool[0]); kind == EntryLine {
 			pool = pool[1:]
 			if e.hashed == &hpool[0] {
 				hpool = hpool[1:]
@@ -345,20 +351,24 @@ func parseChunk(data, name string, num int, out []Line) {
 }
 
 // parseLine classifies a line as OpenSSH's hostkeys_foreach_file does and
-// fills e for entries.
+// fills e for entries. The line is taken to end in "\n".
 func parseLine(text string, e *Entry) (LineKind, string) {
-	return parseLineInto(text, e, nil)
+	return parseLineInto(text, true, e, nil)
 }
 
 // parseLineInto is parseLine, with the hashed name parsed into scratch
-// when it is not nil (for callers that copy what they need).
-func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string) {
+// when it is not nil (for callers that copy what they need); nl says
+// whether the line ended in "\n" (the last line of a file may not).
+func parseLineInto(text string, nl bool, e *Entry, scratch *hashedName) (LineKind, string) {
 	if len(text) > MaxLineLength {
 		return InvalidLine, fmt.Sprintf("line of %d bytes is longer than the limit of %d bytes", len(text), MaxLineLength)
 	}
-	// OpenSSH handles lines as C strings: a NUL ends them.
-	if i := strings.IndexByte(text, 0); i >= 0 {
-		text = text[:i]
+	// OpenSSH cuts the line it read at its first "\n" or NUL and handles
+	// it as a C string: a NUL ends it, except where it ends the host field
+	// (below).
+	line, nul := text, strings.IndexByte(text, 0)
+	if nul >= 0 {
+		text = text[:nul]
 	}
 	s := keyline.TrimBlanks(text)
 	if s == "" {
@@ -375,11 +385,16 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 		return InvalidLine, "marker without host names"
 	}
 	end := keyline.FieldEnd(s)
-	if end == len(s) {
+	var rest string
+	switch {
+	case end < len(s):
+		rest = keyline.TrimBlanks(s[end:])
+	case nul >= 0:
+		rest = keyline.TrimBlanks(afterHostNUL(line[nul+1:], nl))
+	default:
 		return InvalidLine, "no key after the host names"
 	}
 	hosts := s[:end]
-	rest := keyline.TrimBlanks(s[end:])
 	if rest == "" || rest[0] == '#' {
 		return InvalidLine, "no key after the host names"
 	}
@@ -414,6 +429,51 @@ func parseLineInto(text string, e *Entry, scratch *hashedName) (LineKind, string
 		}
 	}
 	return EntryLine, ""
+}
+
+// afterHostNUL is what OpenSSH reads after a NUL that ends the host
+// field, given the rest of the line: hostkeys_foreach_file steps over the
+// byte that ended the host field whatever it was, and reads on to the next
+// NUL; with none, to the end of the buffer getline filled, which still
+// holds the line's "\n" (its cut stopped at the first NUL). So the key
+// text of "host\x00 TYPE KEY" is "TYPE KEY\n": the "\n" is not a blank,
+// ends up in the comment, and ssh-keygen -H copies it.
+func afterHostNUL(rest string, nl bool) string {
+	if i := strings.IndexByte(rest, 0); i >= 0 {
+		return rest[:i]
+	}
+	if nl {
+		return rest + "\n"
+	}
+	return rest
+}
+
+// reparse classifies l again from its text, as a line that ends in "\n":
+// for the edits whose result differs from the entry it came from, which
+// happens only with a NUL byte after the host field (see afterHostNUL).
+func (f *File) reparse(l *Line) {
+	e := &Entry{}
+	kind, reason := parseLine(l.Text, e)
+	l.Kind, l.Entry, l.Err = kind, nil, nil
+	switch kind {
+	case EntryLine:
+		e.File, e.Line = f.Name, l.Num
+		l.Entry = e
+	case InvalidLine:
+		l.Err = &LineError{f.Name, l.Num, reason}
+	}
+}
+
+// endLastLine gives the last line its "\n", as every edit does; that
+// changes the key text of a line with a NUL after the host field.
+func (f *File) endLastLine() {
+	if !f.NoFinalNewline {
+		return
+	}
+	f.NoFinalNewline = false
+	if n := len(f.Lines); n > 0 && strings.IndexByte(f.Lines[n-1].Text, 0) >= 0 {
+		f.reparse(&f.Lines[n-1])
+	}
 }
 
 // Entries returns the entries of the file in order.
