@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -242,6 +243,48 @@ func TestZoneMaze(t *testing.T) {
 	assert.Equal(t, Bogus, a.Security, a.Reason)
 	assert.Contains(t, a.Reason, "more than 10 queries (limit MaxQueries)")
 	assert.Equal(t, int64(11), m.queries.Load())
+}
+
+// TestDeepSignedChain: an owner 14 labels deep, every zone between it and
+// the root properly signed, costs two queries per zone and validates; RRSIGs
+// over its SSHFP RRset by every ancestor, with their ZSKs' tags, do not
+// change that: the closest signer is tried first, the others not at all.
+func TestDeepSignedChain(t *testing.T) {
+	root := newZone(t, ".")
+	zones := []*signedZone{root, newZone(t, "test."), newZone(t, "example.test.")}
+	name := "example.test."
+	for i := 1; i <= 11; i++ {
+		name = fmt.Sprintf("l%d.%s", i, name)
+		zones = append(zones, newZone(t, name))
+	}
+	owner := "host." + name
+	rr, err := dns.NewRR(owner + " 300 IN SSHFP 4 2 " + strings.Repeat("ab", 32))
+	require.NoError(t, err)
+	zones[len(zones)-1].records = append(zones[len(zones)-1].records, rr)
+	srv := startServer(t, zones...)
+	var sigs []dns.RR
+	for _, z := range zones {
+		sigs = append(sigs, junkSigs(owner, dns.TypeSSHFP, z.name, z.zsk.KeyTag(), 1)...)
+	}
+	for _, junk := range []bool{false, true} {
+		if junk {
+			srv.set(func(s *signServer) { s.extraSigs = map[uint16][]dns.RR{dns.TypeSSHFP: sigs} })
+		}
+		r := &Resolver{Servers: []string{srv.addr}, Timeout: 2 * time.Second,
+			Validator: &Validator{Anchors: []dns.RR{root.ds()}}}
+		before := srv.queries.Load()
+		start := time.Now()
+		a, err := r.Lookup(context.Background(), owner)
+		require.NoError(t, err)
+		assert.Equal(t, Secure, a.Security, a.Reason)
+		queries := srv.queries.Load() - before
+		// The SSHFP query, then a DNSKEY query for each of the 14 zones
+		// and a DS query for each but the root.
+		assert.LessOrEqual(t, queries, int64(1+2*len(zones)))
+		assert.LessOrEqual(t, r.Validator.verifications.Load(), int64(2*len(zones)+1))
+		t.Logf("bogus RRSIGs by every ancestor %v: %d queries, %d verifications, %v",
+			junk, queries, r.Validator.verifications.Load(), time.Since(start))
+	}
 }
 
 // TestCacheBoundBySignatures: cached keys expire with the signatures that
