@@ -244,3 +244,17 @@ func TestREADMEAudit(t *testing.T) {
 	require.NoError(t, sampleReport(t).WriteText(&b))
 	assert.Equal(t, b.String(), shown)
 }
+
+// TestSARIFToolJSON: the tool object, written from the rules rendered
+// once, is what json.MarshalIndent writes in its place.
+func TestSARIFToolJSON(t *testing.T) {
+	for _, version := range []string{"", "v1.2.3", "odd \"<version>\""} {
+		d := sarifDriver{Name: "hostkeys", Version: version, InformationURI: "https://github.com/hostkeys/hostkeys",
+			Rules: sarifRuleTable()}
+		want, err := json.MarshalIndent(sarifTool{Driver: d}, "      ", "  ")
+		require.NoError(t, err)
+		got, err := sarifToolJSON(d)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got))
+	}
+}

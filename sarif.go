@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // SARIFSchema is the URI of the OASIS SARIF 2.1.0 JSON schema (errata 01)
@@ -120,24 +121,12 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 		}},
 		Results: make([]sarifResult, 0, len(r.Findings)),
 	}
-	index := map[string]int{}
-	for i, rule := range rules {
-		index[rule.ID] = i
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID:                   rule.ID,
-			Name:                 rule.Name,
-			ShortDescription:     sarifText{rule.Summary},
-			FullDescription:      sarifText{rule.Summary + " " + rule.Help},
-			Help:                 sarifText{rule.Help},
-			DefaultConfiguration: sarifConfig{rule.Severity.String()},
-		})
-	}
 	uris := map[string]string{}
 	seen := map[string]int{}
 	for _, f := range r.Findings {
 		res := sarifResult{
 			RuleID:    f.RuleID,
-			RuleIndex: index[f.RuleID],
+			RuleIndex: ruleIndex[f.RuleID],
 			Level:     f.Severity.String(),
 			Message:   sarifText{f.Message},
 		}
@@ -169,7 +158,7 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 	// The log is written piece by piece, each result on a line of its
 	// own, so that a large report is not held twice in memory.
 	bw := bufio.NewWriter(w)
-	tool, err := json.MarshalIndent(run.Tool, "      ", "  ")
+	tool, err := sarifToolJSON(run.Tool.Driver)
 	if err != nil {
 		return err
 	}
@@ -206,4 +195,52 @@ func fileURI(base, name string) string {
 		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	}
 	return (&url.URL{Path: filepath.ToSlash(rel)}).String()
+}
+
+// sarifRulesJSON is the rules table as SARIF's driver.rules, indented
+// for its place in the log. The table never changes, so it is rendered
+// once; it is most of a small log's bytes.
+var sarifRulesJSON = sync.OnceValues(func() ([]byte, error) {
+	return json.MarshalIndent(sarifRuleTable(), "          ", "  ")
+})
+
+// sarifRuleTable returns the rules as SARIF reportingDescriptors.
+func sarifRuleTable() []sarifRule {
+	out := make([]sarifRule, len(rules))
+	for i, rule := range rules {
+		out[i] = sarifRule{
+			ID:                   rule.ID,
+			Name:                 rule.Name,
+			ShortDescription:     sarifText{rule.Summary},
+			FullDescription:      sarifText{rule.Summary + " " + rule.Help},
+			Help:                 sarifText{rule.Help},
+			DefaultConfiguration: sarifConfig{rule.Severity.String()},
+		}
+	}
+	return out
+}
+
+// sarifToolJSON renders the tool object as json.MarshalIndent would with
+// the prefix "      " (TestSARIFToolJSON holds it to that), with the
+// rules from sarifRulesJSON.
+func sarifToolJSON(d sarifDriver) ([]byte, error) {
+	rulesJSON, err := sarifRulesJSON()
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	field := func(name, value string) {
+		v, _ := json.Marshal(value) // a string always marshals
+		fmt.Fprintf(&b, "          %q: %s,\n", name, v)
+	}
+	b.WriteString("{\n        \"driver\": {\n")
+	field("name", d.Name)
+	if d.Version != "" {
+		field("version", d.Version)
+	}
+	field("informationUri", d.InformationURI)
+	b.WriteString("          \"rules\": ")
+	b.Write(rulesJSON)
+	b.WriteString("\n        }\n      }")
+	return b.Bytes(), nil
 }
