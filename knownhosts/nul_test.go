@@ -180,3 +180,45 @@ func TestNULBytesOpenParseHash(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEditReparse: after Hash, Remove and Add, the File is what parsing
+// its bytes gives (kinds, key texts and comments), NUL bytes and missing
+// final newlines included.
+func FuzzEditReparse(f *testing.F) {
+	for _, l := range nulLines {
+		f.Add("other " + nulKey + "\n" + l + "\n")
+		f.Add("other " + nulKey + "\n" + l)
+	}
+	key, _, err := fingerprint.ParseKeyText(nulKey)
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, s string) {
+		for op := range 3 {
+			p, err := knownhosts.Parse(strings.NewReader(s), "f")
+			require.NoError(t, err)
+			opts := &knownhosts.EditOptions{KeepInvalid: true}
+			switch op {
+			case 0:
+				_, err = p.Hash(opts)
+			case 1:
+				_, err = p.Remove("h", opts)
+			case 2:
+				err = p.Add([]string{"new.example"}, key, nil)
+			}
+			if err != nil {
+				continue
+			}
+			q, err := knownhosts.Parse(bytes.NewReader(p.Bytes()), "f")
+			require.NoError(t, err)
+			require.Len(t, q.Lines, len(p.Lines), "op %d", op)
+			for i := range q.Lines {
+				a, b := p.Lines[i], q.Lines[i]
+				if a.Kind != b.Kind || a.Text != b.Text || a.Num != i+1 {
+					t.Fatalf("op %d: line %d: %v %q, reparsed %v %q", op, i+1, a.Kind, a.Text, b.Kind, b.Text)
+				}
+				if a.Entry != nil && (a.Entry.KeyText != b.Entry.KeyText || a.Entry.Hosts != b.Entry.Hosts || a.Entry.Comment() != b.Entry.Comment()) {
+					t.Fatalf("op %d: line %d: entry %q, reparsed %q", op, i+1, a.Entry.KeyText, b.Entry.KeyText)
+				}
+			}
+		}
+	})
+}
