@@ -81,3 +81,30 @@ func TestFileSizeLimit(t *testing.T) {
 		assert.Equal(t, want, err.Error(), "Open")
 	}
 }
+
+// TestLineCountLimit: a file of more than MaxLines lines is refused by
+// Parse, ParseFile and Edit with an error for the whole file: 256 MiB of
+// blank lines would otherwise take some 13 GB as Lines.
+func TestLineCountLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	over := strings.Repeat("\n", MaxLines) + "# one more, without its newline"
+	require.NoError(t, os.WriteFile(path, []byte(over), 0o644))
+	want := "knownhosts: " + path + ": file has more than the limit of 4194304 lines"
+	check := func(what string, err error) {
+		var le *LineError
+		if assert.True(t, errors.As(err, &le), "%s: %v", what, err) {
+			assert.Equal(t, 0, le.Line)
+			assert.Equal(t, want, err.Error(), what)
+		}
+	}
+	_, err := ParseFile(path)
+	check("ParseFile", err)
+	_, err = Parse(strings.NewReader(over), path)
+	check("Parse", err)
+	check("Edit", Edit(path, nil, func(*File) error { return nil }))
+
+	// MaxLines lines are read.
+	f, err := Parse(strings.NewReader(over[:MaxLines]), path)
+	require.NoError(t, err)
+	assert.Len(t, f.Lines, MaxLines)
+}

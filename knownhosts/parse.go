@@ -209,14 +209,18 @@ type File struct {
 }
 
 // Limits on what the readers of this package take: a file larger than
-// MaxFileSize is refused with a [LineError] for the whole file (Line 0),
-// and a line longer than MaxLineLength is an InvalidLine whose reason
-// gives its length, never its text. OpenSSH has no such limits; real
-// lines are a few kilobytes at most (a certificate with many principals),
-// and 256 MiB is about a million lines.
+// MaxFileSize or of more than MaxLines lines is refused with a
+// [LineError] for the whole file (Line 0), and a line longer than
+// MaxLineLength is an InvalidLine whose reason gives its length, never
+// its text. OpenSSH has no such limits; real lines are a few kilobytes at
+// most (a certificate with many principals), and 256 MiB is about a
+// million lines. MaxLines bounds the memory a [File] takes for short
+// lines (some 50 to 150 bytes each, blank or invalid), which MaxFileSize
+// alone does not: 256 MiB of blank lines would be 268 million lines.
 const (
 	MaxLineLength = keyline.MaxLineLength
 	MaxFileSize   = 256 << 20
+	MaxLines      = 4 << 20
 )
 
 // Parse reads a known_hosts file. A bad line is kept as an InvalidLine
@@ -231,7 +235,18 @@ func Parse(r io.Reader, name string) (*File, error) {
 	if b.Len() > MaxFileSize {
 		return nil, tooLarge(name)
 	}
+	if tooManyLines(b.String()) {
+		return nil, &LineError{File: name, Reason: errTooManyLines.Error()}
+	}
 	return parseData(b.String(), name), nil
+}
+
+// errTooManyLines is why a file of more than MaxLines lines is refused.
+var errTooManyLines = fmt.Errorf("file has more than the limit of %d lines", MaxLines)
+
+// tooManyLines reports whether data has more than MaxLines lines.
+func tooManyLines(data string) bool {
+	return len(data) > MaxLines && countLines(data) > MaxLines
 }
 
 // errTooLarge is why a file is refused (Open's loader returns it bare,
@@ -564,6 +579,9 @@ func readWithState(name string) (string, *fileState, error) {
 		return "", nil, tooLarge(name)
 	}
 	data := b.String()
+	if tooManyLines(data) {
+		return "", nil, &LineError{File: name, Reason: errTooManyLines.Error()}
+	}
 	return data, newFileState(fi, data), nil
 }
 
