@@ -59,6 +59,12 @@ func TestLiveSSHD(t *testing.T) {
 		"upper case":                  {strings.ToUpper(hp) + " " + ed},
 		"empty":                       {},
 		"invalid lines first":         {hp + " foo-bar-v1 AAAA", hp, "@foo " + hp + " " + ed, hp + " " + ed},
+		"nul after host":              {hp + "\x00 " + ed},
+		"nul after host, comment":     {hp + "\x00\t" + ed + " c\x00d"},
+		"nul after hashed host":       {HashHost(hp) + "\x00 " + ed},
+		"nul after revoked host":      {"@revoked *\x00 " + ed, hp + " " + ed},
+		"nul before host":             {"\x00" + hp + " " + ed, "other.example " + ed},
+		"nul in key type":             {hp + " ssh-ed\x0025519" + strings.TrimPrefix(ed, "ssh-ed25519"), "other.example " + ed},
 	}
 	dir := t.TempDir()
 	verdicts := map[bool]int{}
