@@ -39,11 +39,21 @@ func runHash(e *env, args []string) int {
 	if k.refuseStdin(e, "hash") {
 		return exitUsage
 	}
-	f, ok := readKnownHosts(e, "hash", k.file)
-	if !ok {
+	if !knownHostsExists(e, "hash", k.file) {
 		return exitUsage
 	}
-	res, err := f.Hash(nil)
+	// Edit reads the file under its lock and starts over if it changed
+	// before the rename, so concurrent writers lose no update.
+	var res *knownhosts.HashResult
+	err := knownhosts.Edit(k.file, &knownhosts.SaveOptions{Backup: true}, func(f *knownhosts.File) error {
+		var err error
+		res, err = f.Hash(nil)
+		return err
+	})
+	if res == nil { // the file could not be read
+		e.errorf("hash: %v", err)
+		return exitUsage
+	}
 	// ssh-keygen reports wildcard and invalid lines in file order.
 	type note struct {
 		line int
@@ -71,10 +81,6 @@ func runHash(e *env, args []string) int {
 		return exitFindings
 	}
 	if err != nil {
-		e.errorf("hash: %v", err)
-		return exitUsage
-	}
-	if err := f.Save(&knownhosts.SaveOptions{Backup: true}); err != nil {
 		e.errorf("hash: %v", err)
 		return exitUsage
 	}

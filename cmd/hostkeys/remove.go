@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/hostkeys/hostkeys/knownhosts"
 )
@@ -45,11 +46,23 @@ func runRemove(e *env, args []string) int {
 		return exitUsage
 	}
 	host := k.args[0]
-	f, ok := readKnownHosts(e, "remove", k.file)
-	if !ok {
+	if !knownHostsExists(e, "remove", k.file) {
 		return exitUsage
 	}
-	removed, err := f.Remove(host, nil)
+	// Edit reads the file under its lock and starts over if it changed
+	// before the rename, so concurrent writers lose no update.
+	var removed []int
+	err := knownhosts.Edit(k.file, &knownhosts.SaveOptions{Backup: true}, func(f *knownhosts.File) error {
+		var err error
+		removed, err = f.Remove(host, nil)
+		if err == nil && len(removed) == 0 {
+			return errNoChange
+		}
+		return err
+	})
+	if errors.Is(err, errNoChange) {
+		err = nil
+	}
 	if !*quiet {
 		for _, n := range removed {
 			fmt.Fprintf(e.stdout, "# Host %s found: line %d\n", host, n)
@@ -73,11 +86,23 @@ func runRemove(e *env, args []string) int {
 		hintHostPort(e, "remove", host)
 		return exitOK
 	}
-	if err := f.Save(&knownhosts.SaveOptions{Backup: true}); err != nil {
-		e.errorf("remove: %v", err)
-		return exitUsage
-	}
 	fmt.Fprintf(e.stdout, "%s updated.\n", k.file)
 	fmt.Fprintf(e.stdout, "Original contents retained as %s.old\n", k.file)
 	return exitOK
+}
+
+// errNoChange ends a knownhosts.Edit that has nothing to write.
+var errNoChange = errors.New("no change")
+
+// knownHostsExists reports, as readKnownHosts would, a file that cannot be
+// opened: knownhosts.Edit would make a missing file, and ssh-keygen -R
+// and -H refuse one.
+func knownHostsExists(e *env, cmd, name string) bool {
+	fh, err := os.Open(name)
+	if err != nil {
+		e.errorf("%s: %v", cmd, err)
+		return false
+	}
+	fh.Close()
+	return true
 }
