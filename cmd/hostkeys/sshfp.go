@@ -44,9 +44,11 @@ certifies.
 The second form fetches the host's keys from its SSH server (HOST:PORT,
 port 22 by default), looks up HOST's SSHFP records and checks the keys
 against them, printing each record's and each key's status. A record
-counts only if DNSSEC proves it: by default the AD bit of a resolver on
-loopback or named with --trust; with --validate, hostkeys validates the
-chain itself from the root trust anchors or those in --anchor files.
+counts only if DNSSEC proves it: by default the AD bit of a resolver
+named with --trust, of one on loopback named with --resolver, or of the
+nameservers of /etc/resolv.conf if it has "options trust-ad" (as glibc
+2.31+); with --validate, hostkeys validates the chain itself from the
+root trust anchors or those in --anchor files.
 
   --keys FILE       read the host's keys from FILE (.pub or known_hosts;
                     - is standard input) instead of scanning the server
