@@ -52,7 +52,9 @@ names printed).
                 (default both)
   -p PORT       port for hosts that do not name one (default 22)
   -q            no comment lines
-  -T TIMEOUT    deadline of each connection, connect to key (default 5s)
+  -T TIMEOUT    deadline of each connection, connect to key (default 5s);
+                a whole target, with all its addresses and key types, gets
+                4 x TIMEOUT, and at most 8 of a name's addresses are tried
   -t TYPES      key types: rsa,ecdsa,ed25519,ecdsa-sk,ed25519-sk,dsa
                 (default all but dsa; only advertised ones are fetched)
   -v            verbose: negotiated algorithms, timings, missing types
