@@ -480,7 +480,7 @@ func (a *auditor) checkUsable() {
 			}
 			if reason != "" {
 				a.add(Finding{RuleID: RuleMalformedLine, File: f.Name, Line: l.Num, Host: host,
-					Message: "ssh ignores this line: " + reason + "."})
+					Message: "ssh ignores this line: " + reason + "; fix it from a trusted copy of the key, or delete it."})
 			}
 		}
 	}
@@ -595,7 +595,7 @@ func (a *auditor) readInventory(name string) error {
 			return &InventoryError{File: name, Err: err}
 		}
 		bad := func(reason string) {
-			a.add(Finding{RuleID: RuleInventoryLine, File: name, Line: num, Message: "Not a host name: " + reason + "."})
+			a.add(Finding{RuleID: RuleInventoryLine, File: name, Line: num, Message: "Not a host name: " + reason + "; fix or delete the line."})
 		}
 		if errors.Is(err, errLongLine) {
 			bad(fmt.Sprintf("the line is longer than %d bytes", MaxInventoryLineLength))
@@ -818,7 +818,7 @@ func (a *auditor) checkLines() {
 				if x.e.Marker == fingerprint.CertAuthority {
 					what = "trusted as a CA"
 				}
-				a.addAt(RuleRevokedKeyTrusted, i, fmt.Sprintf("This key is revoked at %s (for %s) but %s here.",
+				a.addAt(RuleRevokedKeyTrusted, i, fmt.Sprintf("This key is revoked at %s (for %s) but %s here; delete this line.",
 					a.where(r), a.ents[r].e.Hosts, what))
 			}
 		}
@@ -829,7 +829,7 @@ func (a *auditor) checkLines() {
 			}
 			wild := wildcards(x.e.Patterns())
 			if len(wild) > 0 {
-				a.addAt(RuleWildcardPlainKey, i, fmt.Sprintf("One plain %s key is trusted for every host matching %s.",
+				a.addAt(RuleWildcardPlainKey, i, fmt.Sprintf("One plain %s key is trusted for every host matching %s; list the hosts that share it, or trust their CA with @cert-authority.",
 					x.key.Type(), strings.Join(quoteAll(wild), ", ")))
 			} else if a.opts.RequireHashed && !hasNegation(x.e.Patterns()) {
 				a.addAt(RulePlainHostName, i, fmt.Sprintf("Host names %s are in clear text; hash them with `hostkeys hash`.",
@@ -840,7 +840,7 @@ func (a *auditor) checkLines() {
 				continue
 			}
 			if broad := broadPatterns(x.e.Patterns()); len(broad) > 0 {
-				a.addAt(RuleBroadCertAuthority, i, fmt.Sprintf("The CA is trusted to sign for every host matching %s, beyond one domain.",
+				a.addAt(RuleBroadCertAuthority, i, fmt.Sprintf("The CA is trusted to sign for every host matching %s, beyond one domain; limit the pattern to the domains it signs for.",
 					strings.Join(quoteAll(broad), ", ")))
 			}
 		}
@@ -856,7 +856,7 @@ func (a *auditor) checkKey(i int32) {
 		a.addAt(RuleDSAKey, i, "DSA key: OpenSSH no longer accepts DSA host keys; pin the host's Ed25519 or ECDSA key instead.")
 	case typ == ssh.KeyAlgoRSA || typ == ssh.CertAlgoRSAv01:
 		if bits := fingerprint.Bits(x.key); bits > 0 && bits < a.opts.MinRSABits {
-			a.addAt(RuleSmallRSAKey, i, fmt.Sprintf("RSA key of %d bits, under the minimum of %d.", bits, a.opts.MinRSABits))
+			a.addAt(RuleSmallRSAKey, i, fmt.Sprintf("RSA key of %d bits, under the minimum of %d; pin a larger RSA or an Ed25519 key of the host instead.", bits, a.opts.MinRSABits))
 		}
 	}
 }
@@ -977,7 +977,7 @@ func (a *auditor) checkHost(name string, ents []int32) {
 		x := &a.ents[j]
 		if k, ok := firstOfKey[x.bid]; ok {
 			if a.once(RuleDuplicateEntry, k, j) {
-				a.addAt(RuleDuplicateEntry, j, fmt.Sprintf("Host %q has this key already at %s.", name, a.where(k)))
+				a.addAt(RuleDuplicateEntry, j, fmt.Sprintf("Host %q has this key already at %s; delete this copy.", name, a.where(k)))
 			}
 			continue
 		}
@@ -985,7 +985,7 @@ func (a *auditor) checkHost(name string, ents []int32) {
 		typ := x.key.Type()
 		if k, ok := firstOfType[typ]; ok {
 			if a.once(RuleConflictingKeys, k, j) {
-				a.addAt(RuleConflictingKeys, j, fmt.Sprintf("Host %q has another %s key at %s (%s); ssh accepts both.",
+				a.addAt(RuleConflictingKeys, j, fmt.Sprintf("Host %q has another %s key at %s (%s); ssh accepts both, so delete the one the host no longer has.",
 					name, typ, a.where(k), a.fingerprint(&a.ents[k])))
 			}
 			continue
@@ -1015,13 +1015,13 @@ func (a *auditor) checkInventory() {
 			continue
 		}
 		if x.e.IsHashed() {
-			a.addAt(RuleStaleEntry, int32(i), "This hashed entry matches no inventory host.")
+			a.addAt(RuleStaleEntry, int32(i), "This hashed entry matches no inventory host; delete the line, or add its host to the inventory.")
 			continue
 		}
 		if len(wildcards(x.e.Patterns())) > 0 {
 			continue // a pattern stands for hosts, not a host
 		}
-		a.addAt(RuleStaleEntry, int32(i), fmt.Sprintf("%s matches no inventory host.", strings.Join(quoteAll(x.e.Patterns()), ", ")))
+		a.addAt(RuleStaleEntry, int32(i), fmt.Sprintf("%s matches no inventory host; remove the entry (`hostkeys remove`), or add the host to the inventory.", strings.Join(quoteAll(x.e.Patterns()), ", ")))
 	}
 	for _, n := range a.inv {
 		found := false
@@ -1033,7 +1033,7 @@ func (a *auditor) checkInventory() {
 		}
 		if !found {
 			a.add(Finding{RuleID: RuleHostWithoutEntry, File: a.opts.Inventory, Line: n.line, Host: n.name,
-				Message: fmt.Sprintf("No known_hosts entry that ssh can use names %q.", n.name)})
+				Message: fmt.Sprintf("No known_hosts entry that ssh can use names %q; add its key (`hostkeys verify --write`), or remove it from the inventory.", n.name)})
 		}
 	}
 }

@@ -32,7 +32,7 @@ func (a *auditor) loadPins() error {
 		if errors.As(err, &invalid) && p != nil {
 			for _, l := range invalid.Lines {
 				a.add(Finding{RuleID: RulePinListLine, File: l.File, Line: l.Line,
-					Message: "The line is not used: " + l.Reason + "."})
+					Message: "The line is not used: " + l.Reason + "; fix or delete it."})
 			}
 		} else if err != nil {
 			return err
@@ -212,9 +212,9 @@ func (a *auditor) checkPins() {
 				continue
 			}
 			reported[name] = true
-			msg := fmt.Sprintf("Approved host %q has no entry in known_hosts.", name)
+			msg := fmt.Sprintf("Approved host %q has no entry in known_hosts; write it with `hostkeys verify --write`.", name)
 			if a.stats.HashedEntries > 0 && a.invFile && !inInv[name] {
-				msg = fmt.Sprintf("Approved host %q is neither in a plain known_hosts entry nor in the inventory (hashed entries are matched against inventory names only).", name)
+				msg = fmt.Sprintf("Approved host %q is neither in a plain known_hosts entry nor in the inventory (hashed entries are matched against inventory names only); add it to the inventory, or write its entry with `hostkeys verify --write`.", name)
 			}
 			a.add(Finding{RuleID: RulePinnedHostMissing, File: g.first.File, Line: g.first.Line, Host: name, Message: msg})
 		}
@@ -242,7 +242,7 @@ func (a *auditor) entryPins(x *entInfo, names []string) pinVerdict {
 			switch p.Marker {
 			case fingerprint.Revoked:
 				if p.Matches(x.key) {
-					return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list revokes this key for %q at %s.", name, p.Location())}
+					return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list revokes this key for %q at %s; remove the entry.", name, p.Location())}
 				}
 			case fingerprint.CertAuthority:
 				cas++
@@ -252,9 +252,9 @@ func (a *auditor) entryPins(x *entInfo, names []string) pinVerdict {
 		}
 		if len(approved) == 0 {
 			if cas == 0 {
-				return pinVerdict{RuleNotInPins, fmt.Sprintf("Host %q is not in the approved list.", name)}
+				return pinVerdict{RuleNotInPins, fmt.Sprintf("Host %q is not in the approved list; approve its key after checking it out of band, or remove the entry.", name)}
 			}
-			return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list approves only host certificates for %q; not this plain %s key.",
+			return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list approves only host certificates for %q, not this plain %s key; remove the entry, or approve the key.",
 				name, x.key.Type())}
 		}
 		matched := false
@@ -265,7 +265,7 @@ func (a *auditor) entryPins(x *entInfo, names []string) pinVerdict {
 			}
 		}
 		if !matched {
-			return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list names other keys for %q (%s); not this %s key.",
+			return pinVerdict{RuleContradictsPins, fmt.Sprintf("The approved list names other keys for %q (%s), not this %s key; check the host's key out of band, then fix the entry or the list.",
 				name, approved[0].Location(), x.key.Type())}
 		}
 	}
