@@ -94,7 +94,9 @@ func File(r *rand.Rand, c *Corpus, lines int) []byte {
 		case 10:
 			line = pick(r, []string{"bad.example 2048 35 1234567890", "2048 35 1234567890 user", "bad.example", "@revoked", "bad.example ssh-ed25519"})
 		case 11:
-			// A key after a NUL: ssh-keygen stops reading at the NUL.
+			// A key after a NUL that ends the host field: ssh-keygen -l
+			// stops reading at the NUL, while hostfile.c (-F, -H, -R and
+			// ssh itself) reads the key from the bytes after it.
 			line = pick(r, hostFields) + "\x00 " + key()
 		case 12:
 			line = withComment(pick(r, hostFields) + blank(r) + key() + blank(r))
