@@ -223,6 +223,9 @@ func runAudit(ctx context.Context, opts AuditOptions, open func(name string) (io
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wait := a.startDehash(dctx)
+	// De-hashing needs only the files' entries, not their keys: the
+	// keys are parsed and checked while it runs.
+	a.checkUsable()
 	var err error
 	if a.invFile {
 		err = a.loadPins()
@@ -373,7 +376,6 @@ func (a *auditor) load(ctx context.Context) error {
 		a.lineEnt = append(a.lineEnt, idx)
 	}
 	a.stats.Entries = len(a.ents)
-	a.checkUsable()
 
 	a.khFiles = len(a.fileNames)
 	for _, name := range a.opts.Pins {
