@@ -143,7 +143,7 @@ func (a *auditor) checkSSHFP(d *dnsHost, keys []knownKey) {
 		a.add(Finding{RuleID: rule, File: file, Line: line, Host: d.name, Key: key, Message: msg})
 	}
 	if d.err != nil {
-		add(RuleSSHFPLookupFailed, "", 0, "", fmt.Sprintf("The SSHFP lookup of %q failed: %s.", d.name, strings.TrimSuffix(d.err.Error(), ".")))
+		add(RuleSSHFPLookupFailed, "", 0, "", fmt.Sprintf("The SSHFP lookup of %q failed: %s; check the zone's signatures and the resolver.", d.name, strings.TrimSuffix(d.err.Error(), ".")))
 		return
 	}
 	ans := d.ans
@@ -156,7 +156,7 @@ func (a *auditor) checkSSHFP(d *dnsHost, keys []knownKey) {
 		return
 	}
 	if !ans.Secure() {
-		add(RuleSSHFPInsecure, "", 0, "", fmt.Sprintf("The SSHFP records of %q are %s (%s); ssh does not trust them.",
+		add(RuleSSHFPInsecure, "", 0, "", fmt.Sprintf("The SSHFP records of %q are %s (%s), so ssh does not trust them; sign the zone, or query a validating resolver.",
 			d.name, ans.Security, strings.TrimSuffix(ans.Reason, ".")))
 	}
 	types := map[sshfp.Algorithm][2]bool{} // SHA-1, SHA-256 present

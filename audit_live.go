@@ -193,7 +193,7 @@ func (a *auditor) checkLive(ctx context.Context, db *knownhosts.DB, hosts []remo
 			if err := r.Err(); err != nil {
 				reason = err.Error()
 			}
-			a.addHost(h, RuleScanFailed, "", fmt.Sprintf("The host could not be scanned: %s.", strings.TrimSuffix(reason, ".")))
+			a.addHost(h, RuleScanFailed, "", fmt.Sprintf("The host could not be scanned: %s; check that it is up and reachable from here, or remove its entries if it is gone.", strings.TrimSuffix(reason, ".")))
 		}
 		if r.KexInit != nil {
 			for _, is := range postureIssues(r.KexInit, r.Keys, a.opts.MinRSABits) {
@@ -212,7 +212,7 @@ func (a *auditor) checkLive(ctx context.Context, db *knownhosts.DB, hosts []remo
 			if err := lr.certs.Err(); err != nil {
 				reason = err.Error()
 			}
-			a.addHost(h, RuleScanFailed, "", fmt.Sprintf("The host's certificates could not be fetched: %s.", strings.TrimSuffix(reason, ".")))
+			a.addHost(h, RuleScanFailed, "", fmt.Sprintf("The host's certificates could not be fetched: %s; scan it again, and check its HostCertificate setting.", strings.TrimSuffix(reason, ".")))
 		}
 		if lr.certs != nil {
 			for _, k := range lr.certs.Keys {
