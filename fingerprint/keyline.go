@@ -65,49 +65,80 @@ type LineError struct {
 }
 
 func (e *LineError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("fingerprint: %s: %s", e.File, e.Reason)
+	}
 	return fmt.Sprintf("fingerprint: %s:%d: %s", e.File, e.Line, e.Reason)
 }
 
 // KeyFile is what [ReadKeys] found in a file.
 type KeyFile struct {
-	Keys    []KeyLine
-	Invalid []*LineError // lines that are neither blank, comments, nor keys
+	Keys []KeyLine
+	// Invalid are the first MaxInvalid lines that are neither blank,
+	// comments, nor keys; MoreInvalid counts the invalid lines after them.
+	Invalid     []*LineError
+	MoreInvalid int
 }
 
-// MaxLineLength is the longest line ReadKeys accepts; longer lines are
-// reported as invalid (without being held in memory) and skipped. OpenSSH
-// has no limit; 1 MiB holds any real key, including 16384-bit RSA
-// certificates.
-const MaxLineLength = 1 << 20
+// Limits of [ReadKeys]. OpenSSH has none.
+const (
+	// MaxLineLength is the longest line ReadKeys accepts; longer lines are
+	// reported as invalid (without being held in memory) and skipped. 1 MiB
+	// holds any real key, including 16384-bit RSA certificates.
+	MaxLineLength = 1 << 20
+	// MaxFileSize is the most ReadKeys reads: 64 MiB, some 600,000 keys.
+	// A larger input is an error, with the keys read before the limit.
+	MaxFileSize = 64 << 20
+	// MaxInvalid is the number of invalid lines ReadKeys keeps with their
+	// line number and reason; the rest are only counted, so that memory
+	// does not grow with a file of junk.
+	MaxInvalid = 1000
+)
+
+// errTooLarge is why ReadKeys stops at MaxFileSize.
+var errTooLarge = fmt.Errorf("input is larger than the limit of %d bytes", MaxFileSize)
 
 // ReadKeys reads every public key in a .pub file, an authorized_keys file
 // or a known_hosts file, recognising lines as ssh-keygen -l does: a bare
 // key, or a key after one field of host names or options (options may
-// contain quoted blanks), after a known_hosts marker if there is one.
+// contain quoted blanks), after a known_hosts marker if there is one. As
+// for ssh-keygen, a line ends at its first NUL byte.
 // Blank lines and # comments are skipped; every other line that holds no
 // key is reported in [KeyFile.Invalid] with its line number and the reason,
-// which quotes at most a short part of the line. Lines longer than
+// which quotes at most a short part of the line (up to [MaxInvalid] lines,
+// then counted in [KeyFile.MoreInvalid]). Lines longer than
 // [MaxLineLength] are reported too. The name is used in messages only. The
-// error is non-nil only if reading fails.
+// error is non-nil if reading fails or the input is larger than
+// [MaxFileSize]; the KeyFile then holds what was read before.
 func ReadKeys(r io.Reader, name string) (*KeyFile, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(&limitReader{r: r, n: MaxFileSize}, 64<<10)
 	kf := &KeyFile{}
+	invalid := func(n int, reason string) {
+		if len(kf.Invalid) < MaxInvalid {
+			kf.Invalid = append(kf.Invalid, &LineError{name, n, reason})
+		} else {
+			kf.MoreInvalid++
+		}
+	}
 	for n := 1; ; n++ {
 		line, tooLong, err := keyline.ReadLine(br, MaxLineLength)
 		if err == io.EOF && line == nil {
 			return kf, nil
 		}
+		if err == errTooLarge {
+			return kf, &LineError{File: name, Reason: errTooLarge.Error()}
+		}
 		if err != nil && err != io.EOF {
 			return kf, fmt.Errorf("fingerprint: %s:%d: %w", name, n, err)
 		}
 		if tooLong {
-			kf.Invalid = append(kf.Invalid, &LineError{name, n, keyline.TooLong})
+			invalid(n, keyline.TooLong)
 			continue
 		}
 		kl, reason := parseKeyLine(string(line))
 		switch {
 		case reason != "":
-			kf.Invalid = append(kf.Invalid, &LineError{name, n, reason})
+			invalid(n, reason)
 		case kl != nil:
 			kl.Line = n
 			kf.Keys = append(kf.Keys, *kl)
@@ -116,6 +147,30 @@ func ReadKeys(r io.Reader, name string) (*KeyFile, error) {
 			return kf, nil
 		}
 	}
+}
+
+// limitReader reads at most n bytes from r, then fails with errTooLarge
+// if r has more.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		// One byte over: the input is too large. The bytes before the
+		// limit are still handed out.
+		return n - 1, errTooLarge
+	}
+	return n, err
 }
 
 // ParseKeyLine reads one line of a key file as [ReadKeys] does. It returns
@@ -135,14 +190,29 @@ func ParseKeyLine(line string) (*KeyLine, error) {
 // parseKeyLine reads one line. It returns (nil, "") for blank and comment
 // lines, and a reason for lines that hold no key.
 func parseKeyLine(line string) (*KeyLine, string) {
+	// ssh-keygen reads a line as a C string: it ends at a NUL.
+	nul := false
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line, nul = line[:i], true
+	}
 	line = strings.TrimSuffix(line, "\r")
 	s := keyline.TrimBlanks(line)
+	if s == "" && nul {
+		return nil, nulStart
+	}
 	if s == "" || s[0] == '#' {
 		return nil, ""
 	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return nil, "line contains a NUL byte"
+	kl, reason := parseKeyText(s)
+	if reason != "" && nul {
+		reason += " (the line ends at a NUL byte)"
 	}
+	return kl, reason
+}
+
+// parseKeyText reads a line that is not blank, a comment, or cut at a NUL
+// byte, with its leading blanks removed.
+func parseKeyText(s string) (*KeyLine, string) {
 	kl := &KeyLine{}
 	if s[0] == '@' {
 		m, rest, bad, ok := keyline.Marker(s)
@@ -184,6 +254,10 @@ func parseKeyLine(line string) (*KeyLine, string) {
 	kl.Comment = keyline.TrimTrailingBlanks(rest)
 	return kl, ""
 }
+
+// nulStart is the reason for a line that is blank up to a NUL byte, which
+// ssh-keygen skips as it skips blank lines, but is not blank.
+const nulStart = "line starts with a NUL byte"
 
 func isKeyType(tok string) bool { return sshkey.KnownTextType(tok) }
 

@@ -69,7 +69,7 @@ func TestReadKeys(t *testing.T) {
 		`fingerprint: known_hosts:15: marker without hosts and key`,
 		`fingerprint: known_hosts:16: no public key on the line`,
 		`fingerprint: known_hosts:17: unknown key type "2048"`,
-		`fingerprint: known_hosts:18: line contains a NUL byte`,
+		`fingerprint: known_hosts:18: no public key on the line (the line ends at a NUL byte)`,
 		`fingerprint: known_hosts:19: marker @revoked not followed by a space, or twice`,
 		`fingerprint: known_hosts:20: marker @revoked not followed by a space, or twice`,
 	}, bad)
@@ -130,4 +130,49 @@ func blankOrComment(g []byte) int {
 		}
 	}
 	return n
+}
+
+// TestReadKeysManyJunkLines: a file of millions of junk lines keeps the
+// first MaxInvalid with their line and reason and counts the rest; keys
+// among them are all kept.
+func TestReadKeysManyJunkLines(t *testing.T) {
+	const n = 1_200_000
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		if i%400_000 == 0 {
+			b.WriteString(k1Text + "\n")
+			continue
+		}
+		b.WriteString("a b\n")
+	}
+	kf, err := ReadKeys(strings.NewReader(b.String()), "junk")
+	require.NoError(t, err)
+	require.Len(t, kf.Invalid, MaxInvalid)
+	assert.Equal(t, n-3-MaxInvalid, kf.MoreInvalid)
+	assert.Equal(t, MaxInvalid, kf.Invalid[MaxInvalid-1].Line)
+	require.Len(t, kf.Keys, 3)
+	assert.Equal(t, n, kf.Keys[2].Line)
+}
+
+// TestReadKeysMaxFileSize: input over MaxFileSize is an error naming the
+// file, with the keys of the lines before the limit.
+func TestReadKeysMaxFileSize(t *testing.T) {
+	// A key, then comment lines up to exactly MaxFileSize bytes.
+	head := k1Text + "\n"
+	comment := "#" + strings.Repeat("c", 64<<10-2) + "\n"
+	body := strings.Repeat(comment, (MaxFileSize-len(head))/len(comment))
+	tail := MaxFileSize - len(head) - len(body)
+	exact := head + body + "#" + strings.Repeat("c", tail-2) + "\n"
+	require.Len(t, exact, MaxFileSize)
+	kf, err := ReadKeys(strings.NewReader(exact), "exact")
+	require.NoError(t, err)
+	assert.Len(t, kf.Keys, 1)
+
+	kf, err = ReadKeys(strings.NewReader(exact+k1Text+"\n"), "big")
+	require.Error(t, err)
+	assert.Equal(t, "fingerprint: big: input is larger than the limit of 67108864 bytes", err.Error())
+	var le *LineError
+	require.ErrorAs(t, err, &le)
+	assert.Len(t, kf.Keys, 1, "the keys before the limit")
+	assert.Empty(t, kf.Invalid)
 }

@@ -26,7 +26,7 @@ const fingerprintUsage = `usage: hostkeys fingerprint [-E md5|sha1|sha256] [-v] 
 Prints one line per public key in each FILE (a known_hosts, authorized_keys
 or .pub file, or a private key file; "-" is standard input), exactly as
 ssh-keygen -l -f FILE does. Lines that hold no key are reported on standard
-error.
+error (the first 1000 of a file, then their number).
 
   -E HASH   fingerprint hash: sha256 (default), md5 or sha1
   -v        also print the visual host key (randomart), as ssh-keygen -lv
@@ -104,6 +104,10 @@ func runFingerprint(e *env, args []string) int {
 		for _, s := range res.Skipped {
 			e.warnf("fingerprint: %s:%d: skipped: %s", s.File, s.Line, s.Reason)
 		}
+		if res.MoreSkipped > 0 {
+			e.warnf("fingerprint: %s: %d more lines skipped (only the first %d are named)",
+				displayName(name), res.MoreSkipped, fingerprint.MaxInvalid)
+		}
 		if res.Count == 0 {
 			e.errorf("fingerprint: %s is not a public key file.", displayName(name))
 			status = 255
@@ -158,9 +162,17 @@ type jsonInvalid struct {
 	Reason string `json:"reason"`
 }
 
+// jsonMoreInvalid counts the invalid lines of a file after the first
+// fingerprint.MaxInvalid, which are listed in "invalid".
+type jsonMoreInvalid struct {
+	File  string `json:"file"`
+	Count int    `json:"count"`
+}
+
 type jsonFingerprints struct {
-	Keys    []jsonKey     `json:"keys"`
-	Invalid []jsonInvalid `json:"invalid"`
+	Keys        []jsonKey         `json:"keys"`
+	Invalid     []jsonInvalid     `json:"invalid"`
+	MoreInvalid []jsonMoreInvalid `json:"more_invalid,omitempty"`
 }
 
 func fingerprintJSON(e *env, files []string) int {
@@ -190,6 +202,9 @@ func fingerprintJSON(e *env, files []string) int {
 		}
 		for _, inv := range kf.Invalid {
 			out.Invalid = append(out.Invalid, jsonInvalid{File: inv.File, Line: inv.Line, Reason: inv.Reason})
+		}
+		if kf.MoreInvalid > 0 {
+			out.MoreInvalid = append(out.MoreInvalid, jsonMoreInvalid{File: display, Count: kf.MoreInvalid})
 		}
 		if len(kf.Keys) == 0 {
 			status = 255

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -93,7 +94,7 @@ func TestFingerprintBadInput(t *testing.T) {
 			[]string{`mismatch:1: skipped: key type mismatch: the line says "ssh-rsa", the key is "ssh-ed25519"`}},
 		{"megabyte", "h " + key + " " + strings.Repeat("c", 1<<20) + "\n" + strings.Repeat("x", 1<<20) + "\nok " + key + "\n", 0,
 			[]string{"megabyte:2: skipped: no public key on the line"}},
-		{"garbage", string(garbage), 255, []string{"garbage:2: skipped: line contains a NUL byte", "garbage is not a public key file."}},
+		{"garbage", string(garbage), 255, []string{"garbage:1: skipped: line starts with a NUL byte", "garbage:2: skipped: no public key on the line (the line ends at a NUL byte)", "garbage is not a public key file."}},
 		{"empty", "", 255, []string{"empty is not a public key file."}},
 	}
 	for _, tt := range tests {
@@ -204,4 +205,41 @@ func TestFindHashMatchesSSHKeygen(t *testing.T) {
 		}
 	}
 	assert.Greater(t, compared, 10)
+}
+
+// TestFingerprintJunkFile: a file of many junk lines (and a NUL-started
+// one) is reported by -f and --json alike: the first 1000 lines by number
+// and reason, then how many more there are.
+func TestFingerprintJunkFile(t *testing.T) {
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx"
+	const n = 200_000
+	path := filepath.Join(t.TempDir(), "junk")
+	content := "\x00 " + key + "\n" + strings.Repeat("a b\n", n-2) + "h " + key + "\x00junk\n"
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	e, stdout, stderr := fingerprintTestEnv()
+	require.Equal(t, 0, run(e, []string{"fingerprint", "-f", path}))
+	assert.Equal(t, "256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw h (ED25519)\n", stdout.String())
+	warnings := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	require.Len(t, warnings, 1001)
+	assert.Equal(t, "hostkeys: warning: fingerprint: "+path+":1: skipped: line starts with a NUL byte", warnings[0])
+	assert.Equal(t, fmt.Sprintf("hostkeys: warning: fingerprint: %s: %d more lines skipped (only the first 1000 are named)", path, n-1-1000), warnings[1000])
+
+	e, stdout, stderr = fingerprintTestEnv()
+	require.Equal(t, 0, run(e, []string{"fingerprint", "--json", "-f", path}))
+	assert.Empty(t, stderr.String())
+	var doc jsonFingerprints
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &doc))
+	require.Len(t, doc.Keys, 1)
+	assert.Equal(t, n, doc.Keys[0].Line)
+	require.Len(t, doc.Invalid, 1000)
+	assert.Equal(t, jsonInvalid{File: path, Line: 1, Reason: "line starts with a NUL byte"}, doc.Invalid[0])
+	assert.Equal(t, []jsonMoreInvalid{{File: path, Count: n - 1 - 1000}}, doc.MoreInvalid)
+	for i, inv := range doc.Invalid {
+		assert.Equal(t, fmt.Sprintf("hostkeys: warning: fingerprint: %s:%d: skipped: %s", path, inv.Line, inv.Reason), warnings[i])
+	}
+}
+
+func fingerprintTestEnv() (*env, *bytes.Buffer, *bytes.Buffer) {
+	var stdout, stderr bytes.Buffer
+	return &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}, &stdout, &stderr
 }

@@ -221,6 +221,9 @@ func sshfpReadKeys(e *env, file string) ([]ssh.PublicKey, int) {
 	for _, inv := range kf.Invalid {
 		e.warnf("sshfp: %s:%d: skipped: %s", inv.File, inv.Line, inv.Reason)
 	}
+	if kf.MoreInvalid > 0 {
+		e.warnf("sshfp: %s: %d more lines skipped", displayName(file), kf.MoreInvalid)
+	}
 	var keys []ssh.PublicKey
 	for _, k := range kf.Keys {
 		if k.Marker == "" {

@@ -80,3 +80,17 @@ func (c repeatByte) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestListManyJunkLines: a file of millions of junk lines keeps the
+// first fingerprint.MaxInvalid in Skipped and counts the rest.
+func TestListManyJunkLines(t *testing.T) {
+	const n = 3_000_000
+	data := bytes.Repeat([]byte("a b\n\x00x\n"), n/2)
+	res, err := List(io.Discard, bytes.NewReader(data), "f", ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, res.Skipped, fingerprint.MaxInvalid)
+	assert.Equal(t, n-fingerprint.MaxInvalid, res.MoreSkipped)
+	assert.Equal(t, 0, res.Count)
+	assert.Equal(t, fingerprint.MaxInvalid, res.Skipped[fingerprint.MaxInvalid-1].Line)
+	assert.Equal(t, "line starts with a NUL byte", res.Skipped[1].Reason)
+}

@@ -57,9 +57,11 @@ type Listed struct {
 type ListResult struct {
 	// Count is the number of keys listed (ListOptions.OnKey sees each).
 	Count int
-	// Skipped are the lines ssh-keygen passes over silently that are not
-	// blank or comments, with the reason, for the caller to report.
-	Skipped []*fingerprint.LineError
+	// Skipped are the first fingerprint.MaxInvalid lines ssh-keygen passes
+	// over silently that are not blank or comments, with the reason, for
+	// the caller to report; MoreSkipped counts those after them.
+	Skipped     []*fingerprint.LineError
+	MoreSkipped int
 	// PrivateKey is set when the first line announces a private key, which
 	// ssh-keygen handles differently; nothing was printed.
 	PrivateKey bool
@@ -68,6 +70,9 @@ type ListResult struct {
 // List writes what `ssh-keygen -l -f name` prints on stdout for the file
 // read from r. name is "-" for standard input. The caller prints
 // ssh-keygen's "is not a public key file" error when no key was listed.
+//
+// A line ends at its first NUL byte, as for ssh-keygen; a line that is
+// blank up to a NUL is reported in Skipped.
 //
 // Lines longer than keyline.MaxLineLength (1 MiB) are not held in memory:
 // they are reported in ListResult.Skipped, where ssh-keygen would read
@@ -87,6 +92,15 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		path = "(stdin)"
 	}
 	res := &ListResult{}
+	// skip records a skipped line; the reason is worked out only for
+	// the lines kept.
+	skip := func(lnum int, reason func() string) {
+		if len(res.Skipped) < fingerprint.MaxInvalid {
+			res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: reason()})
+		} else {
+			res.MoreSkipped++
+		}
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	br := bufio.NewReaderSize(r, 64<<10)
 	var buf []byte // the line as a C string, with room for NULs
@@ -108,7 +122,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			// Longer than keyline.MaxLineLength: not read. Whatever
 			// ssh-keygen made of it, a later bare key's comment may be
 			// stale.
-			res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: keyline.TooLong})
+			skip(lnum, func() string { return keyline.TooLong })
 			pointerSet = true
 			continue
 		}
@@ -132,6 +146,11 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 		cp := 0
 		cp += len(buf) - cp - len(keyline.TrimBlanks(buf[cp:]))
 		if buf[cp] == '#' || buf[cp] == 0 {
+			if cp < len(raw) && raw[cp] == 0 {
+				// Blank up to a NUL byte: skipped as a blank line, but
+				// it is not one.
+				skip(lnum, why)
+			}
 			continue
 		}
 		if lnum == 1 && name != "-" && bytes.Contains(cstr(buf, cp), []byte("PRIVATE KEY")) {
@@ -147,7 +166,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 				cp += keyline.QuotedFieldEnd(cstr(buf, cp))
 				pointerSet = true
 				if buf[cp] == 0 {
-					res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: why()})
+					skip(lnum, why)
 					continue
 				}
 				buf[cp] = 0
@@ -156,7 +175,7 @@ func List(w io.Writer, r io.Reader, name string, opt ListOptions) (*ListResult, 
 			}
 			key, next = kc.tryReadKey(buf, cp, memo)
 			if key == nil {
-				res.Skipped = append(res.Skipped, &fingerprint.LineError{File: path, Line: lnum, Reason: why()})
+				skip(lnum, why)
 				continue
 			}
 		}
