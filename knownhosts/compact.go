@@ -219,7 +219,8 @@ func (db *DB) entry(seq int32) *Entry {
 const loadChunkSize = 128 << 10
 
 // load reads a file into the DB, spreading the parsing over the cores,
-// without keeping the file's text.
+// without keeping the file's text. A file over MaxFileSize or MaxLines is
+// refused (errTooLarge, errTooManyLines), as Parse refuses it.
 func (db *DB) load(name string) error {
 	fh, err := os.Open(name)
 	if err != nil {
@@ -275,7 +276,7 @@ func (db *DB) load(name string) error {
 	// The reader cuts the file at line ends and hands chunks out; this
 	// goroutine takes the results back in order.
 	var readErr error
-	tooBig := false
+	tooBig, tooMany := false, false
 	go func() {
 		defer close(order)
 		defer close(jobs)
@@ -312,10 +313,17 @@ func (db *DB) load(name string) error {
 				tooBig = true
 				return
 			}
+			// As Parse: more than MaxLines lines (blank ones cost
+			// memory too) and the file is refused.
+			lines := countLinesBytes(buf)
+			if line-1+lines > MaxLines {
+				tooMany = true
+				return
+			}
 			out := make(chan *chunkResult, 1)
 			order <- out
 			jobs <- job{buf, line, out}
-			line += countLinesBytes(buf)
+			line += lines
 		}
 	}()
 	for out := range order {
@@ -324,6 +332,9 @@ func (db *DB) load(name string) error {
 	wg.Wait()
 	if tooBig {
 		return errTooLarge
+	}
+	if tooMany {
+		return errTooManyLines
 	}
 	if readErr != nil {
 		return fmt.Errorf("knownhosts: %s: %w", name, readErr)

@@ -92,3 +92,26 @@ func TestConcurrentLookups(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestOpenLineCountLimit: Open refuses a file of more than MaxLines
+// lines, as Parse does (12 MB of blank lines were read before), and
+// reads one of MaxLines lines, entries after blank lines included.
+func TestOpenLineCountLimit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "known_hosts")
+	over := strings.Repeat("\n", MaxLines) + "# one more, without its newline"
+	require.NoError(t, os.WriteFile(path, []byte(over), 0o644))
+	_, err := Open(path)
+	var fe *FileError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "knownhosts: "+path+": file has more than the limit of 4194304 lines", err.Error())
+
+	const entry = "h ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMBSRVN3KceIP5XB9aPM5XPHuS2AMFhIBiZiiMBsLICx"
+	exact := filepath.Join(dir, "exact")
+	require.NoError(t, os.WriteFile(exact, []byte(strings.Repeat("\n", MaxLines-1)+entry), 0o644))
+	db, err := Open(exact)
+	require.NoError(t, err)
+	keys := db.HostKeys("h")
+	require.Len(t, keys, 1)
+	assert.Equal(t, MaxLines, keys[0].Line)
+}
