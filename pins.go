@@ -26,6 +26,14 @@ const (
 	// MaxPinsSize is the largest pin list ParsePins reads: 64 MiB, room
 	// for about half a million pinned keys.
 	MaxPinsSize = 64 << 20
+	// MaxPinLines is the most lines a pin list may have: 524,288, so that
+	// a list of short or blank lines cannot take memory out of proportion
+	// to its size (each line is kept).
+	MaxPinLines = 1 << 19
+	// MaxPinProblems is the most invalid lines ParsePins lists with their
+	// line and reason; past it, the list is not kept (ParsePins returns
+	// no Pins) and the invalid lines after are only counted.
+	MaxPinProblems = 1000
 	// MaxPinLineLength is the longest line of a pin list: 64 KiB holds any
 	// real key or certificate (a 16384-bit RSA key is under 3 KB of text).
 	MaxPinLineLength = 64 << 10
@@ -97,21 +105,24 @@ func (e *PinError) Error() string {
 // InvalidPinsError is returned by ParsePins for a pin list with invalid
 // lines. Every one is listed: a pin list is trust configuration, and a line
 // that says something else than its author meant must not be skipped.
+// Past MaxPinProblems lines, the rest are counted in More.
 type InvalidPinsError struct {
 	File  string
 	Lines []*PinError
+	More  int
 }
 
 func (e *InvalidPinsError) Error() string {
 	const show = 5
 	var b strings.Builder
-	fmt.Fprintf(&b, "hostkeys: %s: %d invalid line", e.File, len(e.Lines))
-	if len(e.Lines) != 1 {
+	total := len(e.Lines) + e.More
+	fmt.Fprintf(&b, "hostkeys: %s: %d invalid line", e.File, total)
+	if total != 1 {
 		b.WriteByte('s')
 	}
 	for i, l := range e.Lines {
 		if i == show {
-			fmt.Fprintf(&b, "; and %d more", len(e.Lines)-show)
+			fmt.Fprintf(&b, "; and %d more", total-show)
 			break
 		}
 		fmt.Fprintf(&b, "; line %d: %s", l.Line, l.Reason)
@@ -234,13 +245,17 @@ type Pins struct {
 	// NoFinalNewline is set when the last line has no "\n".
 	NoFinalNewline bool
 
-	// kh holds the known_hosts lines, sec one entry per Host line (with a
-	// placeholder key), both at their line numbers, so that host patterns
+	// kh holds the valid known_hosts lines, sec one entry per valid Host
+	// line (with a placeholder key), one a line, so that host patterns
 	// are matched by the knownhosts package exactly as ssh matches them.
 	kh, sec  *knownhosts.DB
-	khPins   map[int]*Pin   // known_hosts line -> its pin
+	khPins   []*Pin         // line N of kh -> its pin, at khPins[N-1]
+	secLines []int          // line N of sec -> the Host line, at secLines[N-1]
 	secPins  map[int][]*Pin // Host line -> the pins of its section
 	secHosts map[int]string // Host line -> its patterns, comma-separated
+	// counting is set past MaxPinProblems invalid lines: lines are then
+	// only classified, nothing is kept and Include files are not read.
+	counting bool
 }
 
 // ParsePinsFile reads and parses the named pin list.
@@ -258,8 +273,11 @@ func ParsePinsFile(name string) (*Pins, error) {
 //
 // If any line is invalid, ParsePins returns the Pins (every valid line
 // usable, the invalid ones with PinLine.Err) together with an
-// *InvalidPinsError listing them all. Reading errors and a file over
-// MaxPinsSize give a nil Pins.
+// *InvalidPinsError listing them all. Past MaxPinProblems invalid lines,
+// the Pins is nil and the error lists the first MaxPinProblems and counts
+// the rest (Include lines after the limit are counted by their syntax
+// only, their files are not read). Reading errors and a file over
+// MaxPinsSize or MaxPinLines give a nil Pins.
 func ParsePins(r io.Reader, name string) (*Pins, error) {
 	return parsePins(r, name, readIncluded)
 }
@@ -298,42 +316,109 @@ var placeholderKey = func() string {
 }()
 
 func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) (*Pins, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxPinsSize+1))
-	if err != nil {
+	var b strings.Builder
+	if _, err := io.Copy(&b, io.LimitReader(r, MaxPinsSize+1)); err != nil {
 		return nil, fmt.Errorf("hostkeys: %s: %w", name, err)
 	}
-	if len(data) > MaxPinsSize {
+	if b.Len() > MaxPinsSize {
 		return nil, &PinError{File: name, Reason: fmt.Sprintf("larger than %d bytes", MaxPinsSize)}
 	}
-	p := &Pins{Name: name, khPins: map[int]*Pin{}, secPins: map[int][]*Pin{}, secHosts: map[int]string{}}
-	text := string(data)
+	text := b.String()
+	lines := strings.Count(text, "\n")
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		lines++
+	}
+	if lines > MaxPinLines {
+		return nil, &PinError{File: name, Reason: fmt.Sprintf("more than %d lines", MaxPinLines)}
+	}
+	p := &Pins{Name: name, secPins: map[int][]*Pin{}, secHosts: map[int]string{}}
 	if text != "" && !strings.HasSuffix(text, "\n") {
 		p.NoFinalNewline = true
 	}
-	raw := strings.SplitAfter(text, "\n")
-	if raw[len(raw)-1] == "" {
-		raw = raw[:len(raw)-1]
-	}
-	p.Lines = make([]PinLine, len(raw))
-	// Two synthetic known_hosts files, line for line with the pin list.
+	// Two synthetic known_hosts files: the valid known_hosts lines, and
+	// the patterns of the valid Host lines. Lines are read in blocks, so
+	// that the knownhosts package checks those of a block at once and a
+	// list of junk is given up on after MaxPinProblems invalid lines.
 	var khText, secText strings.Builder
-	khText.Grow(len(data))
+	var problems []*PinError
+	more := 0
+	var scratch []PinLine // the block's lines past MaxPinProblems
+	var kh, sec pinBlock
 	section := 0 // line of the current Host line, 0 outside sections
-	for i, l := range raw {
-		num := i + 1
-		l = strings.TrimSuffix(l, "\n")
-		pl := &p.Lines[i]
-		pl.Num, pl.Text = num, l
-		khLine, secLine := "", ""
-		if p.classify(pl, section, readFile, &khLine, &secLine) {
-			// Even an invalid Host line ends the previous section, so
-			// that the lines after it never pin the wrong hosts.
-			section = num
+	for num := 1; text != ""; {
+		// Classify a block of lines.
+		first := len(p.Lines)
+		scratch = scratch[:0]
+		kh.reset()
+		sec.reset()
+		for n := 0; text != "" && n < pinBlockLines; n, num = n+1, num+1 {
+			l := text
+			if i := strings.IndexByte(text, '\n'); i >= 0 {
+				l, text = text[:i], text[i+1:]
+			} else {
+				text = ""
+			}
+			var pl *PinLine
+			if p.counting {
+				scratch = append(scratch, PinLine{})
+				pl = &scratch[len(scratch)-1]
+			} else {
+				p.Lines = append(p.Lines, PinLine{})
+				pl = &p.Lines[len(p.Lines)-1]
+			}
+			pl.Num, pl.Text = num, l
+			khLine, secLine := "", ""
+			if p.classify(pl, section, readFile, &khLine, &secLine) {
+				// Even an invalid Host line ends the previous section,
+				// so that the lines after it never pin the wrong hosts.
+				section = num
+			}
+			kh.add(pl.Num, khLine)
+			sec.add(pl.Num, secLine)
 		}
-		khText.WriteString(khLine)
-		khText.WriteByte('\n')
-		secText.WriteString(secLine)
-		secText.WriteByte('\n')
+		block := scratch
+		if !p.counting {
+			block = p.Lines[first:]
+		}
+		// What ssh could not use (invalid lines, unusable hashed names,
+		// keys that do not parse) is an invalid pin line.
+		at := func(num int) *PinLine { return &block[num-block[0].Num] }
+		kh.check(p.Name, func(num int, kl knownhosts.Line, reason string) {
+			pl := at(num)
+			if reason != "" {
+				p.invalid(pl, "neither a known_hosts line nor a pin: "+reason)
+			} else if p.knownHostsLine(pl, kl) && !p.counting {
+				khText.WriteString(kh.text[num])
+				khText.WriteByte('\n')
+				p.khPins = append(p.khPins, pl.Pins[0])
+			}
+		})
+		sec.check(p.Name, func(num int, sl knownhosts.Line, reason string) {
+			pl := at(num)
+			switch {
+			case sl.Kind != knownhosts.EntryLine:
+				p.invalid(pl, "bad host patterns: "+reasonOf(sl.Err))
+			case reason != "":
+				p.invalid(pl, "bad host patterns: "+reason)
+			case !p.counting:
+				secText.WriteString(sec.text[num])
+				secText.WriteByte('\n')
+				p.secLines = append(p.secLines, num)
+			}
+		})
+		for i := range block {
+			switch err := block[i].Err; {
+			case err == nil:
+			case len(problems) < MaxPinProblems:
+				problems = append(problems, err)
+			default:
+				more++
+				p.counting = true
+			}
+		}
+	}
+	if p.counting {
+		return nil, &InvalidPinsError{File: name, Lines: problems, More: more}
 	}
 	khFile, err := knownhosts.Parse(strings.NewReader(khText.String()), name)
 	if err != nil {
@@ -342,42 +427,6 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 	secFile, err := knownhosts.Parse(strings.NewReader(secText.String()), name)
 	if err != nil {
 		return nil, err
-	}
-	// What ssh could not use in either file (invalid lines, unusable
-	// hashed names, keys that do not parse) is an invalid pin line.
-	khProblems := map[int]string{}
-	for _, e := range khFile.Problems() {
-		khProblems[e.Line] = e.Reason
-	}
-	for _, kl := range khFile.Lines {
-		pl := &p.Lines[kl.Num-1]
-		if pl.Kind != PinKnownHosts {
-			continue
-		}
-		if reason, bad := khProblems[kl.Num]; bad {
-			p.invalid(pl, "neither a known_hosts line nor a pin: "+reason)
-			continue
-		}
-		p.knownHostsLine(pl, kl)
-	}
-	hashed := false
-	for _, sl := range secFile.Lines {
-		pl := &p.Lines[sl.Num-1]
-		if pl.Kind != PinHost {
-			continue
-		}
-		if sl.Kind != knownhosts.EntryLine {
-			p.invalid(pl, "bad host patterns: "+reasonOf(sl.Err))
-			continue
-		}
-		hashed = hashed || sl.Entry.IsHashed()
-	}
-	if hashed { // an unusable hashed name is the one problem left
-		for _, e := range secFile.Problems() {
-			if pl := &p.Lines[e.Line-1]; pl.Kind == PinHost {
-				p.invalid(pl, "bad host patterns: "+e.Reason)
-			}
-		}
 	}
 	// Pins of sections whose Host line failed go with it.
 	for i := range p.Lines {
@@ -393,10 +442,69 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 	}
 	p.kh = knownhosts.New(knownhosts.Options{}, khFile)
 	p.sec = knownhosts.New(knownhosts.Options{}, secFile)
-	if errs := p.Problems(); len(errs) > 0 {
-		return p, &InvalidPinsError{File: name, Lines: errs}
+	if len(problems) > 0 {
+		return p, &InvalidPinsError{File: name, Lines: problems}
 	}
 	return p, nil
+}
+
+// pinBlockLines is the number of lines classified before the knownhosts
+// package checks their known_hosts and Host lines.
+const pinBlockLines = 1024
+
+// pinBlock gathers the known_hosts lines (or the Host lines) of a block
+// of a pin list, for the knownhosts package to check at once.
+type pinBlock struct {
+	nums []int          // their pin list lines, in order
+	text map[int]string // by pin list line
+	b    strings.Builder
+}
+
+func (k *pinBlock) reset() {
+	k.nums = k.nums[:0]
+	clear(k.text)
+	k.b.Reset()
+}
+
+func (k *pinBlock) add(num int, line string) {
+	if line == "" {
+		return
+	}
+	if k.text == nil {
+		k.text = map[int]string{}
+	}
+	k.nums = append(k.nums, num)
+	k.text[num] = line
+	k.b.WriteString(line)
+	k.b.WriteByte('\n')
+}
+
+// check parses the lines as a known_hosts file and calls f for each, in
+// order, with its line and why ssh could not use it ("" if it can).
+func (k *pinBlock) check(name string, f func(num int, l knownhosts.Line, reason string)) {
+	if len(k.nums) == 0 {
+		return
+	}
+	file, err := knownhosts.Parse(strings.NewReader(k.b.String()), name)
+	if err != nil || len(file.Lines) != len(k.nums) {
+		// Cannot happen: a block is far below knownhosts' limits and
+		// holds no newline but those added.
+		reason := "not a known_hosts line"
+		if err != nil {
+			reason = err.Error()
+		}
+		for _, num := range k.nums {
+			f(num, knownhosts.Line{}, reason)
+		}
+		return
+	}
+	reasons := map[int]string{}
+	for _, e := range file.Problems() {
+		reasons[e.Line] = e.Reason
+	}
+	for i, num := range k.nums {
+		f(num, file.Lines[i], reasons[i+1])
+	}
 }
 
 func reasonOf(e *knownhosts.LineError) string {
@@ -440,8 +548,11 @@ func (p *Pins) classify(pl *PinLine, section int, readFile func(string) ([]byte,
 			return true
 		}
 		pl.Kind = PinHost
-		p.secHosts[pl.Num] = strings.Join(pats, ",")
-		*secLine = p.secHosts[pl.Num] + " " + placeholderKey
+		hosts := strings.Join(pats, ",")
+		if !p.counting {
+			p.secHosts[pl.Num] = hosts
+		}
+		*secLine = hosts + " " + placeholderKey
 		return true
 	case strings.EqualFold(word, "Include"):
 		if section == 0 {
@@ -532,6 +643,10 @@ func (p *Pins) include(pl *PinLine, section int, file string, readFile func(stri
 	}
 	// Messages show at most 100 bytes of a name: the line may be 64 KiB.
 	file = clip(file, 100)
+	if p.counting {
+		pl.Kind = PinInclude // past MaxPinProblems: not read
+		return
+	}
 	data, err := readFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -587,24 +702,26 @@ func (p *Pins) include(pl *PinLine, section int, file string, readFile func(stri
 	pl.Pins = pins
 }
 
-func (p *Pins) knownHostsLine(pl *PinLine, kl knownhosts.Line) {
+// knownHostsLine makes the pin of a known_hosts line, and reports whether
+// the line is valid.
+func (p *Pins) knownHostsLine(pl *PinLine, kl knownhosts.Line) bool {
 	if kl.Kind != knownhosts.EntryLine {
 		p.invalid(pl, "neither a known_hosts line nor a pin: "+reasonOf(kl.Err))
-		return
+		return false
 	}
 	e := kl.Entry
 	key, err := e.Key()
 	if err != nil {
 		p.invalid(pl, "known_hosts line: "+err.Error())
-		return
+		return false
 	}
 	if !fingerprint.OpenSSHKnows(key) {
 		p.invalid(pl, fmt.Sprintf("known_hosts line: key type %q unknown to OpenSSH", key.Type()))
-		return
+		return false
 	}
 	pin := &Pin{File: p.Name, Line: pl.Num, Hosts: e.Hosts, Marker: e.Marker, Key: key}
 	pl.Pins = []*Pin{pin}
-	p.khPins[pl.Num] = pin
+	return true
 }
 
 // Problems returns every invalid line, in order.
@@ -640,7 +757,7 @@ func (p *Pins) All() []*Pin {
 func (p *Pins) Lookup(host string, port int) []*Pin {
 	var out []*Pin
 	for _, e := range p.kh.HostKeys(knownhosts.HostPort(host, port)) {
-		if pin := p.khPins[e.Line]; pin != nil {
+		if pin := p.khPins[e.Line-1]; pin != nil {
 			out = append(out, pin)
 		}
 	}
@@ -650,7 +767,7 @@ func (p *Pins) Lookup(host string, port int) []*Pin {
 	}
 	khn := len(out)
 	for _, e := range secs {
-		out = append(out, p.secPins[e.Line]...)
+		out = append(out, p.secPins[p.secLines[e.Line-1]]...)
 	}
 	if khn > 0 {
 		slices.SortStableFunc(out, func(a, b *Pin) int { return a.Line - b.Line })

@@ -331,3 +331,84 @@ func TestPinsInvalidHostEndsSection(t *testing.T) {
 		assert.Equal(t, 2, pins[0].Line)
 	}
 }
+
+// TestPinsManyInvalidLines: past MaxPinProblems invalid lines a pin list
+// is given up on (no Pins), the first MaxPinProblems are listed in line
+// order, whatever found them (the line's shape or the knownhosts
+// package), and the rest are counted. A 20 MB list of junk took 1.38 GB.
+func TestPinsManyInvalidLines(t *testing.T) {
+	const n = 300_000
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		switch i % 3 {
+		case 0:
+			b.WriteString("Include x\n") // outside a section
+		case 1:
+			b.WriteString("junk a b\n") // not a known_hosts line
+		case 2:
+			b.WriteString("github.com " + ghKeyText + "\n")
+		}
+	}
+	p, err := ParsePins(strings.NewReader(b.String()), "junk")
+	assert.Nil(t, p)
+	var ie *InvalidPinsError
+	require.ErrorAs(t, err, &ie)
+	require.Len(t, ie.Lines, MaxPinProblems)
+	invalid := n / 3 * 2
+	assert.Equal(t, invalid-MaxPinProblems, ie.More)
+	for i, l := range ie.Lines {
+		want := i/2*3 + 1 + i%2*2
+		require.Equal(t, want, l.Line, "problem %d", i)
+	}
+	assert.Equal(t, "Include outside a Host section", ie.Lines[1].Reason)
+	assert.Contains(t, ie.Lines[0].Reason, "neither a known_hosts line nor a pin: ")
+	assert.Contains(t, err.Error(), fmt.Sprintf("hostkeys: junk: %d invalid lines; line 1: ", invalid))
+
+	// Up to MaxPinProblems invalid lines, the valid ones are usable.
+	text := strings.Repeat("junk a b\ngithub.com "+ghKeyText+"\n", MaxPinProblems)
+	p, err = ParsePins(strings.NewReader(text), "some")
+	require.ErrorAs(t, err, &ie)
+	assert.Len(t, ie.Lines, MaxPinProblems)
+	assert.Zero(t, ie.More)
+	require.NotNil(t, p)
+	assert.Len(t, p.Lookup("github.com", 22), MaxPinProblems)
+	assert.Equal(t, text, string(p.Bytes()))
+}
+
+// TestPinsMaxLines: a list of more than MaxPinLines lines is refused
+// before its lines are kept; one of MaxPinLines lines is read.
+func TestPinsMaxLines(t *testing.T) {
+	_, err := ParsePins(strings.NewReader(strings.Repeat("\n", MaxPinLines)+"#"), "many")
+	var pe *PinError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "hostkeys: many: more than 524288 lines", err.Error())
+
+	text := strings.Repeat("#\n", MaxPinLines-2) + "Host h\n" + ghKeyText
+	p, err := ParsePins(strings.NewReader(text), "exact")
+	require.NoError(t, err)
+	require.Len(t, p.Lines, MaxPinLines)
+	pins := p.Lookup("h", 22)
+	require.Len(t, pins, 1)
+	assert.Equal(t, MaxPinLines, pins[0].Line)
+}
+
+// TestPinsSectionAcrossBlocks: a Host section spans the blocks in which
+// ParsePins checks lines, and a bad Host line still takes its pins with
+// it.
+func TestPinsSectionAcrossBlocks(t *testing.T) {
+	gap := strings.Repeat("# c\n", 3*pinBlockLines)
+	text := "Host h\n" + gap + ghKeyText + "\nHost |1|bad|hash\n" + gap + ghKeyText + "\n" + gap + "g " + ghKeyText + "\n"
+	p, err := ParsePins(strings.NewReader(text), "f")
+	var ie *InvalidPinsError
+	require.ErrorAs(t, err, &ie)
+	require.Len(t, ie.Lines, 1)
+	assert.Equal(t, 3*pinBlockLines+3, ie.Lines[0].Line)
+	assert.Contains(t, ie.Lines[0].Reason, "bad host patterns: ")
+	pins := p.Lookup("h", 22)
+	require.Len(t, pins, 1)
+	assert.Equal(t, 3*pinBlockLines+2, pins[0].Line)
+	pins = p.Lookup("g", 22)
+	require.Len(t, pins, 1)
+	assert.Equal(t, 9*pinBlockLines+5, pins[0].Line)
+	assert.Equal(t, text, string(p.Bytes()))
+}
