@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,6 +127,27 @@ func RootAnchors() []dns.RR {
 		panic(err)
 	}
 	return rrs
+}
+
+// ReadAnchorFiles reads the trust anchors of each named file with
+// [ParseAnchors] and returns them all, in order; the first file that
+// cannot be opened or parsed ends it with that error. It is what
+// --anchor FILE does in every hostkeys command.
+func ReadAnchorFiles(names ...string) ([]dns.RR, error) {
+	var all []dns.RR
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		rrs, err := ParseAnchors(f, name)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rrs...)
+	}
+	return all, nil
 }
 
 // ParseAnchors reads trust anchors in zone-file form: DS records (as

@@ -1,6 +1,9 @@
 package sshfp
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,6 +25,29 @@ func TestRootAnchors(t *testing.T) {
 	assert.Equal(t, []uint16{20326, 38696}, tags)
 	// The zero Validator uses them.
 	assert.Len(t, (&Validator{}).anchors(), 2)
+}
+
+func TestReadAnchorFiles(t *testing.T) {
+	z := newZone(t, "example.test.")
+	dir := t.TempDir()
+	ds, key, bad := filepath.Join(dir, "ds"), filepath.Join(dir, "key"), filepath.Join(dir, "bad")
+	require.NoError(t, os.WriteFile(ds, []byte(z.ds().String()+"\n"), 0o644))
+	require.NoError(t, os.WriteFile(key, []byte(z.ksk.String()+"\n"), 0o644))
+	require.NoError(t, os.WriteFile(bad, []byte("example.test. IN A 127.0.0.1\n"), 0o644))
+
+	got, err := ReadAnchorFiles(ds, key)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.True(t, introduces(got[0], z.ksk), "DS anchor from the first file")
+	assert.True(t, introduces(got[1], z.ksk), "DNSKEY anchor from the second")
+
+	_, err = ReadAnchorFiles(ds, filepath.Join(dir, "missing"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = ReadAnchorFiles(ds, bad)
+	assert.ErrorContains(t, err, "bad")
+	got, err = ReadAnchorFiles()
+	assert.NoError(t, err)
+	assert.Empty(t, got)
 }
 
 func TestParseAnchors(t *testing.T) {

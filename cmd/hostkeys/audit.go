@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"github.com/hostkeys/hostkeys"
 	"github.com/hostkeys/hostkeys/keyscan"
 	"github.com/hostkeys/hostkeys/knownhosts"
@@ -153,14 +151,12 @@ func runAudit(e *env, args []string) int {
 		resolver = &sshfp.Resolver{Servers: resolvers}
 		if *validate {
 			v := &sshfp.Validator{}
-			for _, name := range anchors {
-				rrs, err := readAnchors(name)
-				if err != nil {
-					e.errorf("audit: --anchor: %v", err)
-					return exitUsage
-				}
-				v.Anchors = append(v.Anchors, rrs...)
+			rrs, err := sshfp.ReadAnchorFiles(anchors...)
+			if err != nil {
+				e.errorf("audit: --anchor: %v", err)
+				return exitUsage
 			}
+			v.Anchors = rrs
 			resolver.Validator = v
 		}
 	}
@@ -309,14 +305,4 @@ func (p *auditProgress) clear() {
 	if p.shown {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-// readAnchors reads a file of DNSSEC trust anchors for --anchor.
-func readAnchors(name string) ([]dns.RR, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return sshfp.ParseAnchors(f, name)
 }

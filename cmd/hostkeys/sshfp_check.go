@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"time"
 
@@ -92,20 +91,12 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 	res := &sshfp.Resolver{Servers: o.resolvers, Trusted: o.trusted}
 	if o.validate || len(o.anchors) > 0 {
 		v := &sshfp.Validator{}
-		for _, file := range o.anchors {
-			f, err := os.Open(file)
-			if err != nil {
-				e.errorf("sshfp: %v", err)
-				return exitUsage
-			}
-			a, err := sshfp.ParseAnchors(f, file)
-			f.Close()
-			if err != nil {
-				e.errorf("sshfp: reading trust anchors: %v", err)
-				return exitUsage
-			}
-			v.Anchors = append(v.Anchors, a...)
+		a, err := sshfp.ReadAnchorFiles(o.anchors...)
+		if err != nil {
+			e.errorf("sshfp: reading trust anchors: %v", err)
+			return exitUsage
 		}
+		v.Anchors = a
 		res.Validator = v
 	}
 	// The decision is the Policy's, with SSHFP as its only source: a key is

@@ -187,20 +187,12 @@ func runVerify(e *env, args []string) int {
 		r := &sshfp.Resolver{Servers: resolvers}
 		if *validate {
 			v := &sshfp.Validator{}
-			for _, name := range anchors {
-				f, err := os.Open(name)
-				if err != nil {
-					e.errorf("verify: --anchor: %v", err)
-					return exitUsage
-				}
-				rrs, err := sshfp.ParseAnchors(f, name)
-				f.Close()
-				if err != nil {
-					e.errorf("verify: --anchor: %v", err)
-					return exitUsage
-				}
-				v.Anchors = append(v.Anchors, rrs...)
+			rrs, err := sshfp.ReadAnchorFiles(anchors...)
+			if err != nil {
+				e.errorf("verify: --anchor: %v", err)
+				return exitUsage
 			}
+			v.Anchors = rrs
 			r.Validator = v
 		}
 		policy.SSHFP = r
