@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/keyline"
 	"github.com/hostkeys/hostkeys/internal/mprintf"
 )
 
@@ -59,6 +61,33 @@ func FuzzList(f *testing.F) {
 		for i := 1; i < len(keys); i++ {
 			if keys[i].Line <= keys[i-1].Line {
 				t.Fatalf("keys out of line order: %v", keys)
+			}
+		}
+		// fingerprint --json (ReadKeys) lists every key -f lists, and
+		// gives the same reason for a line both pass over. Except on
+		// marker lines: ssh-keygen -l knows no markers, and lists the key
+		// of "@revoked KEY", a line without hosts to ReadKeys.
+		kf, err := fingerprint.ReadKeys(strings.NewReader(in), "f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[int]bool{}
+		for _, k := range kf.Keys {
+			found[k.Line] = true
+		}
+		invalid := map[int]string{}
+		for _, e := range kf.Invalid {
+			invalid[e.Line] = e.Reason
+		}
+		lines := strings.Split(in, "\n")
+		for _, k := range keys {
+			if !found[k.Line] && !strings.HasPrefix(keyline.TrimBlanks(lines[k.Line-1]), "@") {
+				t.Fatalf("line %d: listed by -f, not by ReadKeys: %s", k.Line, invalid[k.Line])
+			}
+		}
+		for _, s := range res.Skipped {
+			if r, ok := invalid[s.Line]; ok && r != s.Reason {
+				t.Fatalf("line %d: -f: %s; ReadKeys: %s", s.Line, s.Reason, r)
 			}
 		}
 	})
