@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -205,26 +204,10 @@ func runAudit(e *env, args []string) int {
 		if err != nil {
 			return usage("-J: %v", err)
 		}
-		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: hops, identities: identities,
-			knownHosts: jumpKnown, timeout: scanner.Timeout, network: "tcp"})
-		var se *jumpSetupError
-		var je *jumpError
-		switch {
-		case errors.As(err, &se):
-			e.errorf("audit: %s", se.msg)
-			if se.hint != "" {
-				e.hintf("%s", se.hint)
-			}
-			return exitUsage
-		case errors.As(err, &je):
-			e.errorf("audit: %s", je)
-			for _, h := range je.hints {
-				e.hintf("%s", h)
-			}
-			return exitUsage
-		case err != nil:
-			e.errorf("audit: %v", err)
-			return exitUsage
+		chain, code, ok := dialJumpHosts(ctx, e, "audit", &jumpOptions{hops: hops, identities: identities,
+			knownHosts: jumpKnown, timeout: scanner.Timeout, network: "tcp"}, exitUsage)
+		if !ok {
+			return code
 		}
 		defer chain.Close()
 		scanner.Dial = chain.DialContext

@@ -131,6 +131,34 @@ func connectJumpHosts(ctx context.Context, e *env, o *jumpOptions) (*keyscan.Jum
 	return chain, nil
 }
 
+// dialJumpHosts connects the -J chain for command cmd and reports a
+// failure as every command does: a setup error (user, files, identities)
+// exits with exitUsage, a failing hop with failCode and its hints. ok is
+// false when the command should exit with code.
+func dialJumpHosts(ctx context.Context, e *env, cmd string, o *jumpOptions, failCode int) (chain *keyscan.JumpChain, code int, ok bool) {
+	chain, err := connectJumpHosts(ctx, e, o)
+	var se *jumpSetupError
+	var je *jumpError
+	switch {
+	case errors.As(err, &se):
+		e.errorf("%s: %s", cmd, se.msg)
+		if se.hint != "" {
+			e.hintf("%s", se.hint)
+		}
+		return nil, exitUsage, false
+	case errors.As(err, &je):
+		e.errorf("%s: %s", cmd, je)
+		for _, h := range je.hints {
+			e.hintf("%s", h)
+		}
+		return nil, failCode, false
+	case err != nil:
+		e.errorf("%s: %v", cmd, err)
+		return nil, failCode, false
+	}
+	return chain, exitOK, true
+}
+
 // homeDir is $HOME, or the user database's home directory.
 func homeDir(e *env) string {
 	if h := e.getenv("HOME"); h != "" {

@@ -459,26 +459,10 @@ func runScan(e *env, args []string) int {
 		if network == "" {
 			network = "tcp"
 		}
-		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: f.jump, identities: f.identities,
-			knownHosts: f.jumpKnown, timeout: f.timeout, network: network, verbose: f.verbose > 0})
-		var se *jumpSetupError
-		var je *jumpError
-		switch {
-		case errors.As(err, &se):
-			e.errorf("scan: %s", se.msg)
-			if se.hint != "" {
-				e.hintf("%s", se.hint)
-			}
-			return exitUsage
-		case errors.As(err, &je):
-			e.errorf("scan: %s", je)
-			for _, h := range je.hints {
-				e.hintf("%s", h)
-			}
-			return exitFindings
-		case err != nil:
-			e.errorf("scan: %v", err)
-			return exitFindings
+		chain, code, ok := dialJumpHosts(ctx, e, "scan", &jumpOptions{hops: f.jump, identities: f.identities,
+			knownHosts: f.jumpKnown, timeout: f.timeout, network: network, verbose: f.verbose > 0}, exitFindings)
+		if !ok {
+			return code
 		}
 		defer chain.Close()
 		s.Dial = chain.DialContext

@@ -231,26 +231,10 @@ func runVerify(e *env, args []string) int {
 		if err != nil {
 			return usage("-J: %v", err)
 		}
-		chain, err := connectJumpHosts(ctx, e, &jumpOptions{hops: hops, identities: identities,
-			knownHosts: jumpKnown, timeout: s.Timeout, network: "tcp"})
-		var se *jumpSetupError
-		var je *jumpError
-		switch {
-		case errors.As(err, &se):
-			e.errorf("verify: %s", se.msg)
-			if se.hint != "" {
-				e.hintf("%s", se.hint)
-			}
-			return exitUsage
-		case errors.As(err, &je):
-			e.errorf("verify: %s", je)
-			for _, h := range je.hints {
-				e.hintf("%s", h)
-			}
-			return exitFindings
-		case err != nil:
-			e.errorf("verify: %v", err)
-			return exitFindings
+		chain, code, ok := dialJumpHosts(ctx, e, "verify", &jumpOptions{hops: hops, identities: identities,
+			knownHosts: jumpKnown, timeout: s.Timeout, network: "tcp"}, exitFindings)
+		if !ok {
+			return code
 		}
 		defer chain.Close()
 		s.Dial = chain.DialContext
