@@ -56,26 +56,21 @@ func TestManyAddressesBounded(t *testing.T) {
 		}
 		return addrs, nil
 	}
-	s := &Scanner{Timeout: 150 * time.Millisecond, LookupNetIP: lookup}
-	start := time.Now()
+	// The target's deadline alone ends the scan: each connection may take
+	// a minute, so without the deadline the scan would try 8 silent
+	// addresses for 8 minutes (before the fix: all 20, for 20 minutes).
+	// With it, the first attempt is cut short and the rest reported.
+	s := &Scanner{Timeout: time.Minute, TargetTimeout: 300 * time.Millisecond, LookupNetIP: lookup}
 	r := s.ScanTarget(context.Background(), Target{Hosts: []string{"many.test"}, Port: port})
-	elapsed := time.Since(start)
 	assert.Empty(t, r.Keys)
-	// Before: 20 x 150ms = 3s.
-	assert.Less(t, elapsed, 1500*time.Millisecond, "a target's scan took %v", elapsed)
-	require.NotEmpty(t, r.Errors)
-	assert.ErrorIs(t, r.Errors[len(r.Errors)-1], Skipped)
-	assert.ErrorContains(t, r.Errors[len(r.Errors)-1], "more address(es) not tried: the target's deadline of 600ms (Scanner.TargetTimeout) reached")
-	for _, err := range r.Errors[:len(r.Errors)-1] {
-		assert.ErrorIs(t, err, Timeout)
-	}
+	require.Len(t, r.Errors, 2, "%v", r.Errors)
+	assert.ErrorIs(t, r.Errors[0], Timeout, "cut short by the target's deadline")
+	assert.ErrorIs(t, r.Errors[1], Skipped)
+	assert.ErrorContains(t, r.Errors[1], "19 more address(es) not tried: the target's deadline of 300ms (Scanner.TargetTimeout) reached")
 
 	// The address limit, without the deadline: 8 tried, 12 reported.
 	s = &Scanner{Timeout: 100 * time.Millisecond, TargetTimeout: time.Minute, LookupNetIP: lookup}
-	start = time.Now()
 	r = s.ScanTarget(context.Background(), Target{Hosts: []string{"many.test"}, Port: port})
-	elapsed = time.Since(start)
-	assert.Less(t, elapsed, 1500*time.Millisecond)
 	require.Len(t, r.Errors, 9)
 	assert.EqualError(t, r.Errors[8], fmt.Sprintf("keyscan: [many.test]:%d: skipped during connect after %s: "+
 		"12 more address(es) not tried: the limit of 8 addresses per target (Scanner.MaxAddresses) reached",
@@ -90,15 +85,13 @@ func TestManyAddressesBounded(t *testing.T) {
 	assert.ErrorContains(t, r.Errors[10], ": 11 more address(es) and 1 more host(s) not tried: the limit of 10 addresses")
 	hosts = []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "many.test"}
 
-	// A deadline set explicitly.
-	s = &Scanner{Timeout: 200 * time.Millisecond, TargetTimeout: 500 * time.Millisecond, MaxAddresses: 100, LookupNetIP: lookup}
-	start = time.Now()
+	// A deadline over an address list: the first address's attempt is cut
+	// short, the other hosts are reported, not tried.
+	s = &Scanner{Timeout: time.Minute, TargetTimeout: 300 * time.Millisecond, MaxAddresses: 100, LookupNetIP: lookup}
 	r = s.ScanTarget(context.Background(), Target{Hosts: hosts, Port: port})
-	elapsed = time.Since(start)
-	assert.Less(t, elapsed, 900*time.Millisecond)
-	require.Len(t, r.Errors, 4)
-	assert.ErrorIs(t, r.Errors[2], Timeout, "cut short by the target's deadline")
-	assert.ErrorContains(t, r.Errors[3], ": 2 more host(s) not tried: the target's deadline of 500ms")
+	require.Len(t, r.Errors, 2, "%v", r.Errors)
+	assert.ErrorIs(t, r.Errors[0], Timeout, "cut short by the target's deadline")
+	assert.ErrorContains(t, r.Errors[1], ": 4 more host(s) not tried: the target's deadline of 300ms")
 }
 
 // TestTargetDeadlineWaitingForSlot: a target whose deadline passes while
@@ -109,10 +102,8 @@ func TestTargetDeadlineWaitingForSlot(t *testing.T) {
 	s.init()
 	s.global <- struct{}{} // other targets hold every slot
 	s.global <- struct{}{}
-	start := time.Now()
 	r := s.ScanTarget(context.Background(), Target{Hosts: []string{"127.0.0.1"}, Port: 1})
-	assert.Less(t, time.Since(start), time.Second)
 	require.Len(t, r.Errors, 1)
 	assert.ErrorIs(t, r.Errors[0], Timeout)
-	assert.Regexp(t, `timeout during connect after 3\d\dms: the target's deadline passed \(Scanner.TargetTimeout\)$`, r.Errors[0].Error())
+	assert.Regexp(t, `timeout during connect after \d+ms: the target's deadline passed \(Scanner.TargetTimeout\)$`, r.Errors[0].Error())
 }
