@@ -229,7 +229,8 @@ func TestVerifyCertificate(t *testing.T) {
 func TestVerifySSHFP(t *testing.T) {
 	srv := startSSHD(t, testpeer.ServerOptions{KeyTypes: []string{"ed25519"}})
 	other := otherKey(t)
-	records := append(mustRecords(t, "host", srv.Keys[0]), mustRecords(t, "bad", other)...)
+	records := append(sshfpRecords(t, "host", srv.Keys[0], sshfp.SHA1, sshfp.SHA256),
+		sshfpRecords(t, "bad", other, sshfp.SHA1, sshfp.SHA256)...)
 	lab := dnslab.Start(t, records, dnslab.Options{})
 	secure := &sshfp.Resolver{Servers: []string{lab.Resolver}}
 	insecure := &sshfp.Resolver{Servers: []string{lab.Auth}} // nsd sets no AD bit
@@ -296,16 +297,6 @@ func TestVerifySSHFP(t *testing.T) {
 		rep := verify(t, &Policy{SSHFP: r}, srv.Addr+" host.example.test")
 		require.True(t, rep.OK(), "%v", rep.Hosts[0].Err)
 	})
-}
-
-func mustRecords(t testing.TB, owner string, key ssh.PublicKey) []string {
-	rrs, err := sshfp.ForKey(owner, key)
-	require.NoError(t, err)
-	var out []string
-	for _, rr := range rrs {
-		out = append(out, rr.String())
-	}
-	return out
 }
 
 func TestVerifyJSONSchema(t *testing.T) {
