@@ -18,53 +18,13 @@
 set -euo pipefail
 
 N=${1:-200}
-here=$(cd "$(dirname "$0")/.." && pwd)
-lab=$(mktemp -d "${TMPDIR:-/tmp}/keyscan-bench.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$lab"
-}
-trap cleanup EXIT
-
-sshd=$(command -v sshd || echo /usr/sbin/sshd)
-for p in "$sshd" ssh-keyscan ssh-keygen go; do
+. "$(dirname "$0")/lib.sh"
+bench_init keyscan
+for p in "$sshd" ssh-keyscan ssh-keygen go python3; do
 	command -v "$p" >/dev/null || { echo "bench: $p not found (apt-get install openssh-server openssh-client golang)" >&2; exit 2; }
 done
-if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p /run/sshd; fi
-
-for t in rsa ecdsa ed25519; do
-	ssh-keygen -q -N "" -C "" -t "$t" -f "$lab/host_$t"
-done
+host_keys rsa ecdsa ed25519
 (cd "$here" && go build -o "$lab/hostkeys" ./cmd/hostkeys)
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# start_sshd NAME EXTRA-CONFIG-LINE...: starts sshd, sets $port.
-start_sshd() {
-	local name=$1; shift
-	port=$(free_port)
-	{
-		echo "Port $port"
-		echo "ListenAddress 127.0.0.1"
-		for t in rsa ecdsa ed25519; do echo "HostKey $lab/host_$t"; done
-		echo "PidFile $lab/$name.pid"
-		echo "UsePAM no"
-		echo "PasswordAuthentication no"
-		echo "KbdInteractiveAuthentication no"
-		echo "AuthorizedKeysFile none"
-		echo "StrictModes no"
-		for l in "$@"; do echo "$l"; done
-	} >"$lab/$name.conf"
-	"$sshd" -D -e -f "$lab/$name.conf" 2>"$lab/$name.log" &
-	pids+=($!)
-	for _ in $(seq 100); do
-		if ssh-keyscan -T 1 -p "$port" -t ed25519 127.0.0.1 >/dev/null 2>&1; then return; fi
-		sleep 0.05
-	done
-	echo "bench: sshd did not start:" >&2; cat "$lab/$name.log" >&2; exit 1
-}
 
 for i in $(seq "$N"); do echo 127.0.0.1; done >"$lab/hosts"
 

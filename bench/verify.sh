@@ -22,44 +22,14 @@ set -euo pipefail
 N=${1:-200}
 ROUNDS=${2:-3}
 REPS=${3:-5}
-here=$(cd "$(dirname "$0")/.." && pwd)
-lab=$(mktemp -d "${TMPDIR:-/tmp}/verify-bench.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$lab"
-}
-trap cleanup EXIT
-
-sshd=$(command -v sshd || echo /usr/sbin/sshd)
+. "$(dirname "$0")/lib.sh"
+bench_init verify
 for p in "$sshd" ssh-keygen go python3 bc; do
 	command -v "$p" >/dev/null || { echo "bench: $p not found" >&2; exit 2; }
 done
-if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p /run/sshd; fi
-for t in ecdsa ed25519; do ssh-keygen -q -N "" -C "" -t "$t" -f "$lab/host_$t"; done
+host_keys ecdsa ed25519
 (cd "$here" && go build -o "$lab/hostkeys" ./cmd/hostkeys)
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$lab/sshd.conf" <<CONF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $lab/host_ecdsa
-HostKey $lab/host_ed25519
-PidFile $lab/sshd.pid
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile none
-StrictModes no
-MaxStartups 1000:30:1000
-CONF
-"$sshd" -D -e -f "$lab/sshd.conf" 2>"$lab/sshd.log" &
-pids+=($!)
-for _ in $(seq 100); do
-	if "$lab/hostkeys" scan -q -T 1 -p "$port" -t ed25519 127.0.0.1 >/dev/null 2>&1; then break; fi
-	sleep 0.05
-done
+start_sshd sshd "MaxStartups 1000:30:1000"
 
 for i in $(seq "$N"); do echo 127.0.0.1; done >"$lab/hosts"
 printf 'Host [127.0.0.1]:%s\n%s\n' "$port" "$(ssh-keygen -lf "$lab/host_ed25519.pub" | awk '{print $2}')" >"$lab/pins"
