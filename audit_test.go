@@ -284,7 +284,10 @@ func TestSeverity(t *testing.T) {
 		assert.Equal(t, s, got)
 	}
 	_, err := ParseSeverity("fatal")
-	assert.Error(t, err)
+	var se *UnknownSeverityError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "fatal", se.Name)
+	assert.EqualError(t, err, `hostkeys: unknown severity "fatal" (want error, warning or note)`)
 	_, err = Severity(0).MarshalText()
 	assert.Error(t, err)
 	assert.Less(t, SeverityNote, SeverityWarning)

@@ -35,7 +35,16 @@ func ParseSeverity(s string) (Severity, error) {
 	case "error":
 		return SeverityError, nil
 	}
-	return 0, fmt.Errorf("hostkeys: unknown severity %q (want error, warning or note)", s)
+	return 0, &UnknownSeverityError{Name: s}
+}
+
+// UnknownSeverityError is a name [ParseSeverity] does not know.
+type UnknownSeverityError struct {
+	Name string
+}
+
+func (e *UnknownSeverityError) Error() string {
+	return fmt.Sprintf("hostkeys: unknown severity %q (want error, warning or note)", e.Name)
 }
 
 // MarshalText writes the severity's name.
