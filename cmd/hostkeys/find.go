@@ -203,7 +203,7 @@ func runFind(e *env, args []string) int {
 				j.Comment = en.Comment()
 			}
 			if *hashNames {
-				j.HashedText = hashedLines(en, lineWithEnd(f, en.Line))
+				j.HashedText = hashedLines(f, en)
 			}
 			doc.Entries = append(doc.Entries, j)
 		}
@@ -238,7 +238,7 @@ func runFind(e *env, args []string) int {
 		}
 		switch {
 		case *hashNames:
-			for _, l := range hashedLines(en, lineWithEnd(f, en.Line)) {
+			for _, l := range hashedLines(f, en) {
 				fmt.Fprintf(e.stdout, "%s\n", l)
 			}
 		case *list:
@@ -259,35 +259,26 @@ func runFind(e *env, args []string) int {
 	return exitOK
 }
 
-// hashedLines returns what ssh-keygen -H writes for the entry's line
-// (text, with its "\n" if it has one): one line per name, hashed, for an
-// entry of plain names (and a blank line after each where a NUL ends the
-// host field); the line itself as OpenSSH reads it (up to a NUL) for
-// hashed, wildcard and marker entries. The line is hashed by File.Hash,
-// the one implementation of -H.
-func hashedLines(en *knownhosts.Entry, text string) []string {
-	one, err := knownhosts.Parse(strings.NewReader(text), en.File)
-	if err == nil {
-		_, err = one.Hash(&knownhosts.EditOptions{KeepInvalid: true})
+// hashedLines returns what ssh-keygen -H writes for the entry's line of
+// f: one line per name, hashed, for an entry of plain names (and a blank
+// line after each where a NUL ends the host field); the line itself as
+// OpenSSH reads it (up to a NUL) for hashed, wildcard and marker entries.
+// The line, as parsed, is hashed by File.Hash, the one implementation of
+// -H, in a File of its own.
+func hashedLines(f *knownhosts.File, en *knownhosts.Entry) []string {
+	one := &knownhosts.File{
+		Name:           f.Name,
+		Lines:          []knownhosts.Line{f.Lines[en.Line-1]},
+		NoFinalNewline: en.Line == len(f.Lines) && f.NoFinalNewline,
 	}
-	if err != nil {
-		return []string{cLine(strings.TrimSuffix(text, "\n"))} // not reached: a strings.Reader does not fail
+	if _, err := one.Hash(&knownhosts.EditOptions{KeepInvalid: true}); err != nil {
+		return []string{cLine(f.Lines[en.Line-1].Text)} // not reached: KeepInvalid
 	}
 	lines := make([]string, 0, len(one.Lines))
 	for _, l := range one.Lines {
 		lines = append(lines, cLine(l.Text))
 	}
 	return lines
-}
-
-// lineWithEnd returns line n of f with the "\n" that ends it, if one
-// does: where a NUL ends the host field, OpenSSH reads the key text up to
-// the end of the line, "\n" included.
-func lineWithEnd(f *knownhosts.File, n int) string {
-	if n == len(f.Lines) && f.NoFinalNewline {
-		return f.Lines[n-1].Text
-	}
-	return f.Lines[n-1].Text + "\n"
 }
 
 // keyErrorReason is why an entry's key does not parse, without the
