@@ -201,6 +201,8 @@ type chase struct {
 	queries  int
 	failures int
 	zones    map[string]*zoneResult
+	// The Validator's limits, their defaults filled in.
+	maxSigs, maxKeys, maxFailures, maxQueries int
 	// stop, once set, ends the lookup: a limit was reached or the
 	// context is done.
 	stop *result
@@ -221,7 +223,11 @@ type zoneResult struct {
 }
 
 func (v *Validator) newChase(ctx context.Context, q *querier) *chase {
-	return &chase{v: v, ctx: ctx, q: q, now: v.now(), zones: map[string]*zoneResult{}}
+	return &chase{v: v, ctx: ctx, q: q, now: v.now(), zones: map[string]*zoneResult{},
+		maxSigs:     orDefault(v.MaxSignatures, defaultMaxSignatures),
+		maxKeys:     orDefault(v.MaxKeysPerTag, defaultMaxKeysPerTag),
+		maxFailures: orDefault(v.MaxFailures, defaultMaxFailures),
+		maxQueries:  orDefault(v.MaxQueries, defaultMaxQueries)}
 }
 
 // halted reports whether the lookup must end, and with what.
@@ -237,8 +243,8 @@ func (c *chase) halted() (result, bool) {
 
 // query asks for name and qtype within the lookup's query budget.
 func (c *chase) query(name string, qtype uint16) (*dns.Msg, error) {
-	if max := orDefault(c.v.MaxQueries, defaultMaxQueries); c.queries >= max {
-		c.stop = &result{sec: Bogus, why: fmt.Sprintf("validation abandoned: it needs more than %d queries (limit MaxQueries)", max)}
+	if c.queries >= c.maxQueries {
+		c.stop = &result{sec: Bogus, why: fmt.Sprintf("validation abandoned: it needs more than %d queries (limit MaxQueries)", c.maxQueries)}
 		return nil, errors.New(c.stop.why)
 	}
 	c.queries++
@@ -249,13 +255,12 @@ func (c *chase) query(name string, qtype uint16) (*dns.Msg, error) {
 // algorithm, at most MaxKeysPerTag of them. capped reports that more
 // keys had the tag.
 func (c *chase) tryKeys(sig *dns.RRSIG, keys []*dns.DNSKEY, tags []uint16, rrset []dns.RR) (ok, capped bool) {
-	max := orDefault(c.v.MaxKeysPerTag, defaultMaxKeysPerTag)
 	n := 0
 	for i, k := range keys {
 		if tags[i] != sig.KeyTag || k.Algorithm != sig.Algorithm {
 			continue
 		}
-		if n == max {
+		if n == c.maxKeys {
 			return false, true
 		}
 		n++
@@ -267,8 +272,8 @@ func (c *chase) tryKeys(sig *dns.RRSIG, keys []*dns.DNSKEY, tags []uint16, rrset
 			return true, false
 		}
 		c.failures++
-		if max := orDefault(c.v.MaxFailures, defaultMaxFailures); c.failures >= max {
-			c.stop = &result{sec: Bogus, why: fmt.Sprintf("validation abandoned after %d failed signature verifications (limit MaxFailures)", max)}
+		if c.failures >= c.maxFailures {
+			c.stop = &result{sec: Bogus, why: fmt.Sprintf("validation abandoned after %d failed signature verifications (limit MaxFailures)", c.maxFailures)}
 			return false, false
 		}
 	}
@@ -295,7 +300,6 @@ func (c *chase) validate(rrset []dns.RR, sigs []*dns.RRSIG, depth int) result {
 	slices.SortStableFunc(sigs, func(a, b *dns.RRSIG) int {
 		return cmp.Compare(dns.CountLabel(b.SignerName), dns.CountLabel(a.SignerName))
 	})
-	maxSigs := orDefault(c.v.MaxSignatures, defaultMaxSignatures)
 	tried := 0
 	for _, sig := range sigs {
 		if r, done := c.halted(); done {
@@ -319,8 +323,8 @@ func (c *chase) validate(rrset []dns.RR, sigs []*dns.RRSIG, depth int) result {
 			note(Bogus, fmt.Sprintf("%s: RRSIG by %s key %d %s", what, signer, sig.KeyTag, validityWhy(sig, c.now)))
 			continue
 		}
-		if tried == maxSigs {
-			note(Bogus, fmt.Sprintf("%s: more than %d RRSIGs; the others are not tried (limit MaxSignatures)", what, maxSigs))
+		if tried == c.maxSigs {
+			note(Bogus, fmt.Sprintf("%s: more than %d RRSIGs; the others are not tried (limit MaxSignatures)", what, c.maxSigs))
 			break
 		}
 		tried++
@@ -351,7 +355,7 @@ func (c *chase) validate(rrset []dns.RR, sigs []*dns.RRSIG, depth int) result {
 		}
 		if capped {
 			note(Bogus, fmt.Sprintf("%s: none of the first %d DNSKEYs of %s with key tag %d verifies the RRSIG (limit MaxKeysPerTag)", what,
-				orDefault(c.v.MaxKeysPerTag, defaultMaxKeysPerTag), signer, sig.KeyTag))
+				c.maxKeys, signer, sig.KeyTag))
 			continue
 		}
 		note(Bogus, fmt.Sprintf("%s: no DNSKEY of %s verifies the RRSIG with key tag %d", what, signer, sig.KeyTag))
@@ -528,13 +532,12 @@ func (c *chase) fetchZoneKeys(zone string, depth int) zoneResult {
 	tags := keyTags(keys)
 	// Entry keys: DNSKEYs of the zone that an anchor or DS names, at most
 	// MaxKeysPerTag candidates for each.
-	maxKeys := orDefault(c.v.MaxKeysPerTag, defaultMaxKeysPerTag)
 	var entryKeys []*dns.DNSKEY
 	var entryTags []uint16
 	for _, e := range entry {
 		n := 0
 		for i, k := range keys {
-			if n == maxKeys {
+			if n == c.maxKeys {
 				break
 			}
 			if tag, alg := entryTag(e); tag != tags[i] || alg != k.Algorithm {
@@ -551,7 +554,6 @@ func (c *chase) fetchZoneKeys(zone string, depth int) zoneResult {
 	}
 	// The DNSKEY RRset must be signed by one of the entry keys.
 	why := fmt.Sprintf("%s DNSKEY: no valid RRSIG by a key the %s introduces", zone, via)
-	maxSigs := orDefault(c.v.MaxSignatures, defaultMaxSignatures)
 	tried := 0
 	for _, sig := range sigsFor(resp.Answer, keySet) {
 		if r, done := c.halted(); done {
@@ -564,8 +566,8 @@ func (c *chase) fetchZoneKeys(zone string, depth int) zoneResult {
 			why = fmt.Sprintf("%s DNSKEY: RRSIG by key %d %s", zone, sig.KeyTag, validityWhy(sig, c.now))
 			continue
 		}
-		if tried == maxSigs {
-			why = fmt.Sprintf("%s DNSKEY: more than %d RRSIGs; the others are not tried (limit MaxSignatures)", zone, maxSigs)
+		if tried == c.maxSigs {
+			why = fmt.Sprintf("%s DNSKEY: more than %d RRSIGs; the others are not tried (limit MaxSignatures)", zone, c.maxSigs)
 			break
 		}
 		tried++
