@@ -3,7 +3,6 @@ package hostkeys
 import (
 	"bytes"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -196,7 +195,7 @@ func (p *Pin) Signs(key ssh.PublicKey) bool {
 func (p *Pin) String() string {
 	var s string
 	if p.Key != nil {
-		s = p.Key.Type() + " " + base64Std(p.Key.Marshal())
+		s = keyLine(p.Key)
 	} else {
 		s = p.Fingerprint.String()
 		if p.Fingerprint.KeyType != "" {
@@ -821,8 +820,6 @@ func clip(s string, n int) string {
 	s = strings.ToValidUTF8(s[:n], "")
 	return s + "..."
 }
-
-func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))

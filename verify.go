@@ -3,6 +3,7 @@ package hostkeys
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -377,6 +378,8 @@ func (r *VerifyReport) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// keyLine returns key as "TYPE BASE64", the form of a pin or a
+// known_hosts key field.
 func keyLine(k ssh.PublicKey) string {
-	return k.Type() + " " + base64Std(k.Marshal())
+	return k.Type() + " " + base64.StdEncoding.EncodeToString(k.Marshal())
 }
