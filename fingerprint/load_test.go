@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	. "github.com/hostkeys/hostkeys/fingerprint"
+	"github.com/hostkeys/hostkeys/internal/keygentest"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,12 +23,7 @@ import (
 func TestLoadPublicKeyMatchesSSHKeygen(t *testing.T) {
 	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
 	dir := t.TempDir()
-	gen := func(name string, args ...string) string {
-		path := filepath.Join(dir, name)
-		out, err := exec.Command(keygen, append([]string{"-q", "-f", path}, args...)...).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		return path
-	}
+	gen := keygentest.Generator(t, keygen, dir)
 	var paths []string
 	p := gen("ed", "-t", "ed25519", "-N", "", "-C", "a comment")
 	paths = append(paths, p, p+".pub")

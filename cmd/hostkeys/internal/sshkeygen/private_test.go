@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hostkeys/hostkeys/internal/keygentest"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,12 +21,7 @@ import (
 func TestListPrivateMatchesSSHKeygen(t *testing.T) {
 	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
 	dir := t.TempDir()
-	gen := func(name string, args ...string) string {
-		path := filepath.Join(dir, name)
-		out, err := exec.Command(keygen, append([]string{"-q", "-f", path}, args...)...).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		return path
-	}
+	gen := keygentest.Generator(t, keygen, dir)
 	var paths []string
 	for _, typ := range [][]string{{"dsa"}, {"rsa", "-b", "1024"}, {"ecdsa", "-b", "256"}, {"ecdsa", "-b", "384"}, {"ecdsa", "-b", "521"}, {"ed25519"}} {
 		for _, format := range []string{"PEM", "PKCS8", "RFC4716"} {
