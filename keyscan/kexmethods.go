@@ -296,17 +296,14 @@ func (m gexKex) run(h *handshake, clientInit []byte) (hashed, sig, hostKey []byt
 // size; x/crypto/ssh has the same constants for groups 1, 14 and 16.
 var (
 	// modp1024: the Oakley group 2 of RFC 2409 section 6.2 (diffie-hellman-group1).
-	modp1024 = sync.OnceValue(func() *big.Int {
-		return parseGroup(`
+	modp1024 = group(`
 		FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74
 		020BBEA6 3B139B22 514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437
 		4FE1356D 6D51C245 E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED
 		EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE65381 FFFFFFFF FFFFFFFF
 	`)
-	})
 	// modp2048: the 2048-bit MODP group of RFC 3526 section 3 (group14).
-	modp2048 = sync.OnceValue(func() *big.Int {
-		return parseGroup(`
+	modp2048 = group(`
 		FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74
 		020BBEA6 3B139B22 514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437
 		4FE1356D 6D51C245 E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED
@@ -316,10 +313,8 @@ var (
 		E39E772C 180E8603 9B2783A2 EC07A28F B5C55DF0 6F4C52C9 DE2BCBF6 95581718
 		3995497C EA956AE5 15D22618 98FA0510 15728E5A 8AACAA68 FFFFFFFF FFFFFFFF
 	`)
-	})
 	// modp4096: the 4096-bit MODP group of RFC 3526 section 5 (group16).
-	modp4096 = sync.OnceValue(func() *big.Int {
-		return parseGroup(`
+	modp4096 = group(`
 		FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74
 		020BBEA6 3B139B22 514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437
 		4FE1356D 6D51C245 E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED
@@ -337,10 +332,8 @@ var (
 		233BA186 515BE7ED 1F612970 CEE2D7AF B81BDD76 2170481C D0069127 D5B05AA9
 		93B4EA98 8D8FDDC1 86FFB7DC 90A6C08F 4DF435C9 34063199 FFFFFFFF FFFFFFFF
 	`)
-	})
 	// modp8192: the 8192-bit MODP group of RFC 3526 section 7 (group18).
-	modp8192 = sync.OnceValue(func() *big.Int {
-		return parseGroup(`
+	modp8192 = group(`
 		FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74
 		020BBEA6 3B139B22 514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437
 		4FE1356D 6D51C245 E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED
@@ -374,14 +367,16 @@ var (
 		4009438B 481C6CD7 889A002E D5EE382B C9190DA6 FC026E47 9558E447 5677E9AA
 		9E3050E2 765694DF C81F56E8 80B96E71 60C980DD 98EDD3DF FFFFFFFF FFFFFFFF
 	`)
-	})
 )
 
-// parseGroup reads a prime in the RFCs' layout: hex digits in groups.
-func parseGroup(s string) *big.Int {
-	p, ok := new(big.Int).SetString(strings.Join(strings.Fields(s), ""), 16)
-	if !ok {
-		panic("keyscan: bad MODP group constant")
-	}
-	return p
+// group returns the prime written in the RFCs' layout (hex digits in
+// groups), parsed on first use.
+func group(hex string) func() *big.Int {
+	return sync.OnceValue(func() *big.Int {
+		p, ok := new(big.Int).SetString(strings.Join(strings.Fields(hex), ""), 16)
+		if !ok {
+			panic("keyscan: bad MODP group constant")
+		}
+		return p
+	})
 }
