@@ -338,7 +338,10 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 	// the patterns of the valid Host lines. Lines are read in blocks, so
 	// that the knownhosts package checks those of a block at once and a
 	// list of junk is given up on after MaxPinProblems invalid lines.
-	var khText, secText strings.Builder
+	// The files are made of the entries those checks parsed, renumbered
+	// in file order, so that no line is parsed twice.
+	khFile := &knownhosts.File{Name: name}
+	secFile := &knownhosts.File{Name: name}
 	var problems []*PinError
 	more := 0
 	var scratch []PinLine // the block's lines past MaxPinProblems
@@ -387,9 +390,10 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 			if reason != "" {
 				p.invalid(pl, "neither a known_hosts line nor a pin: "+reason)
 			} else if p.knownHostsLine(pl, kl) && !p.counting {
-				khText.WriteString(kh.text[num])
-				khText.WriteByte('\n')
 				p.khPins = append(p.khPins, pl.Pins[0])
+				kl.Num = len(p.khPins)
+				kl.Entry.Line = kl.Num
+				khFile.Lines = append(khFile.Lines, kl)
 			}
 		})
 		sec.check(p.Name, func(num int, sl knownhosts.Line, reason string) {
@@ -400,9 +404,10 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 			case reason != "":
 				p.invalid(pl, "bad host patterns: "+reason)
 			case !p.counting:
-				secText.WriteString(sec.text[num])
-				secText.WriteByte('\n')
 				p.secLines = append(p.secLines, num)
+				sl.Num = len(p.secLines)
+				sl.Entry.Line = sl.Num
+				secFile.Lines = append(secFile.Lines, sl)
 			}
 		})
 		for i := range block {
@@ -418,14 +423,6 @@ func parsePins(r io.Reader, name string, readFile func(string) ([]byte, error)) 
 	}
 	if p.counting {
 		return nil, &InvalidPinsError{File: name, Lines: problems, More: more}
-	}
-	khFile, err := knownhosts.Parse(strings.NewReader(khText.String()), name)
-	if err != nil {
-		return nil, err
-	}
-	secFile, err := knownhosts.Parse(strings.NewReader(secText.String()), name)
-	if err != nil {
-		return nil, err
 	}
 	// Pins of sections whose Host line failed go with it.
 	for i := range p.Lines {
@@ -454,14 +451,12 @@ const pinBlockLines = 1024
 // pinBlock gathers the known_hosts lines (or the Host lines) of a block
 // of a pin list, for the knownhosts package to check at once.
 type pinBlock struct {
-	nums []int          // their pin list lines, in order
-	text map[int]string // by pin list line
+	nums []int // their pin list lines, in order
 	b    strings.Builder
 }
 
 func (k *pinBlock) reset() {
 	k.nums = k.nums[:0]
-	clear(k.text)
 	k.b.Reset()
 }
 
@@ -469,11 +464,7 @@ func (k *pinBlock) add(num int, line string) {
 	if line == "" {
 		return
 	}
-	if k.text == nil {
-		k.text = map[int]string{}
-	}
 	k.nums = append(k.nums, num)
-	k.text[num] = line
 	k.b.WriteString(line)
 	k.b.WriteByte('\n')
 }
