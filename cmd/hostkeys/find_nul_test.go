@@ -109,18 +109,17 @@ func TestNULBytesMatchSSHKeygen(t *testing.T) {
 			if args[0] == "hash" {
 				args = []string{"hash", "-f", path}
 			}
-			var stdout, stderr bytes.Buffer
-			code := run(&env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}, args)
+			stdout, stderr, code := runHostkeys(t, args...)
 			mine, err := os.ReadFile(path)
 			require.NoError(t, err)
 
 			if wantCode == 255 {
 				wantCode = exitFindings // hash and remove refusing the file
 			}
-			assert.Equal(t, wantCode, code, "%s: %s", what, stderr.String())
-			assert.Equal(t, unhashNames(wantOut.String(), names), unhashNames(stdout.String(), names), "stdout of %s", what)
+			assert.Equal(t, wantCode, code, "%s: %s", what, stderr)
+			assert.Equal(t, unhashNames(wantOut.String(), names), unhashNames(stdout, names), "stdout of %s", what)
 			if args[0] == "hash" || args[0] == "remove" {
-				assert.Equal(t, wantErr.String(), stderr.String(), "stderr of %s", what)
+				assert.Equal(t, wantErr.String(), stderr, "stderr of %s", what)
 				if string(mine) != content { // rewritten
 					mine = []byte(cLines(string(mine)))
 				}

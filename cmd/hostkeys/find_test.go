@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,18 +45,10 @@ func TestFindHashedMatchesSSHKeygen(t *testing.T) {
 			if j%2 == 1 {
 				flags = []string{"-q"}
 			}
-			cmd := exec.Command(keygen, append(append([]string{"-H", "-F", host}, flags...), "-f", path)...)
-			cmd.Env = []string{"PATH=/usr/bin:/bin"}
-			want, err := cmd.Output()
-			wantCode := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				wantCode = ee.ExitCode()
-			}
-			var stdout, stderr bytes.Buffer
-			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-			code := run(e, append(append([]string{"find", "-H"}, flags...), "-f", path, "--", host))
-			assert.Equal(t, wantCode, code, "exit status of find -H %v %s %q: %s", flags, path, host, stderr.String())
-			assert.Equal(t, unhashLines(t, string(want), names), unhashLines(t, stdout.String(), names), "stdout of find -H %v %s %q", flags, path, host)
+			want, wantCode := keygenOutput(t, keygen, []string{"PATH=/usr/bin:/bin"}, append(append([]string{"-H", "-F", host}, flags...), "-f", path)...)
+			stdout, stderr, code := runHostkeys(t, append(append([]string{"find", "-H"}, flags...), "-f", path, "--", host)...)
+			assert.Equal(t, wantCode, code, "exit status of find -H %v %s %q: %s", flags, path, host, stderr)
+			assert.Equal(t, unhashLines(t, string(want), names), unhashLines(t, stdout, names), "stdout of find -H %v %s %q", flags, path, host)
 			hashedLines += strings.Count(unhashLines(t, string(want), names), "<hashed ")
 			runs++
 		}

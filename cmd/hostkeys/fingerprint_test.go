@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -37,19 +38,10 @@ func TestFingerprintMatchesSSHKeygen(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, data, 0o644))
 		flags := flagSets[i%len(flagSets)]
 
-		cmd := exec.Command(keygen, append(append([]string{"-l"}, flags...), "-f", path)...)
-		cmd.Env = []string{"PATH=/usr/bin:/bin"}
-		want, err := cmd.Output()
-		wantCode := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			wantCode = ee.ExitCode()
-		}
-
-		var stdout, stderr bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-		code := run(e, append(append([]string{"fingerprint"}, flags...), "-f", path))
+		want, wantCode := keygenOutput(t, keygen, []string{"PATH=/usr/bin:/bin"}, append(append([]string{"-l"}, flags...), "-f", path)...)
+		stdout, _, code := runHostkeys(t, append(append([]string{"fingerprint"}, flags...), "-f", path)...)
 		assert.Equal(t, wantCode, code, "exit status for %s %v", path, flags)
-		assert.Equal(t, string(want), stdout.String(), "stdout for %s %v", path, flags)
+		assert.Equal(t, string(want), stdout, "stdout for %s %v", path, flags)
 		compared += bytes.Count(want, []byte("SHA256:")) + bytes.Count(want, []byte("MD5:")) + bytes.Count(want, []byte("SHA1:"))
 	}
 	assert.Greater(t, compared, 100)
@@ -62,11 +54,10 @@ func TestSampleData(t *testing.T) {
 	sample := filepath.Join("..", "..", "examples", "testdata", "known_hosts")
 	want, err := os.ReadFile(sample + ".fingerprints")
 	require.NoError(t, err)
-	var stdout, stderr bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-	require.Equal(t, 0, run(e, []string{"fingerprint", "-f", sample}))
-	assert.Equal(t, string(want), stdout.String())
-	assert.Equal(t, 5, strings.Count(stderr.String(), "hostkeys: warning: "), "every skipped line is reported:\n%s", stderr.String())
+	stdout, stderr, code := runHostkeys(t, "fingerprint", "-f", sample)
+	require.Equal(t, 0, code)
+	assert.Equal(t, string(want), stdout)
+	assert.Equal(t, 5, strings.Count(stderr, "hostkeys: warning: "), "every skipped line is reported:\n%s", stderr)
 
 	keygen := testpeer.Binary(t, "ssh-keygen", "openssh-client")
 	out, err := exec.Command(keygen, "-l", "-f", sample).Output()
@@ -101,12 +92,10 @@ func TestFingerprintBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, tt.name)
 			require.NoError(t, os.WriteFile(path, []byte(tt.content), 0o644))
-			var stdout, stderr bytes.Buffer
-			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-			code := run(e, []string{"fingerprint", "-f", path})
+			_, stderr, code := runHostkeys(t, "fingerprint", "-f", path)
 			assert.Equal(t, tt.code, code)
 			for _, s := range tt.stderr {
-				assert.Contains(t, stderr.String(), strings.Replace(s, tt.name, path, 1))
+				assert.Contains(t, stderr, strings.Replace(s, tt.name, path, 1))
 			}
 		})
 	}
@@ -152,17 +141,10 @@ func TestFingerprintPrivateKeys(t *testing.T) {
 
 	for _, p := range paths {
 		for _, flags := range [][]string{nil, {"-E", "md5", "-v"}} {
-			cmd := exec.Command(keygen, append(append([]string{"-l"}, flags...), "-f", p)...)
-			want, err := cmd.Output()
-			wantCode := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				wantCode = ee.ExitCode()
-			}
-			var stdout, stderr bytes.Buffer
-			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-			code := run(e, append(append([]string{"fingerprint"}, flags...), "-f", p))
-			assert.Equal(t, wantCode, code, "%s %v: %s", p, flags, stderr.String())
-			assert.Equal(t, string(want), stdout.String(), "%s %v", p, flags)
+			want, wantCode := keygenOutput(t, keygen, nil, append(append([]string{"-l"}, flags...), "-f", p)...)
+			stdout, stderr, code := runHostkeys(t, append(append([]string{"fingerprint"}, flags...), "-f", p)...)
+			assert.Equal(t, wantCode, code, "%s %v: %s", p, flags, stderr)
+			assert.Equal(t, string(want), stdout, "%s %v", p, flags)
 		}
 	}
 }
@@ -189,18 +171,10 @@ func TestFindHashMatchesSSHKeygen(t *testing.T) {
 		for j, hash := range []string{"sha256", "md5", "sha1", "MD5"} {
 			host := hosts[(i+j)%len(hosts)]
 			args := []string{"-E", hash, "-f", path, host}
-			cmd := exec.Command(keygen, append([]string{"-l", "-F", host}, args[:4]...)...)
-			cmd.Env = []string{"PATH=/usr/bin:/bin"}
-			want, err := cmd.Output()
-			wantCode := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				wantCode = ee.ExitCode()
-			}
-			var stdout, stderr bytes.Buffer
-			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-			code := run(e, append([]string{"find", "-l"}, args...))
-			assert.Equal(t, wantCode, code, "exit status of find -l %v: %s", args, stderr.String())
-			assert.Equal(t, string(want), stdout.String(), "stdout of find -l %v", args)
+			want, wantCode := keygenOutput(t, keygen, []string{"PATH=/usr/bin:/bin"}, append([]string{"-l", "-F", host}, args[:4]...)...)
+			stdout, stderr, code := runHostkeys(t, append([]string{"find", "-l"}, args...)...)
+			assert.Equal(t, wantCode, code, "exit status of find -l %v: %s", args, stderr)
+			assert.Equal(t, string(want), stdout, "stdout of find -l %v", args)
 			compared += bytes.Count(want, []byte(" found: line"))
 		}
 	}
@@ -216,19 +190,19 @@ func TestFingerprintJunkFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "junk")
 	content := "\x00 " + key + "\n" + strings.Repeat("a b\n", n-2) + "h " + key + "\x00junk\n"
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
-	e, stdout, stderr := fingerprintTestEnv()
-	require.Equal(t, 0, run(e, []string{"fingerprint", "-f", path}))
-	assert.Equal(t, "256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw h (ED25519)\n", stdout.String())
-	warnings := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	stdout, stderr, code := runHostkeys(t, "fingerprint", "-f", path)
+	require.Equal(t, 0, code)
+	assert.Equal(t, "256 SHA256:+PLhLiN5lhW8/hEz/0IBoWrBcUE9KgPnJJiuK8YYHTw h (ED25519)\n", stdout)
+	warnings := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 	require.Len(t, warnings, 1001)
 	assert.Equal(t, "hostkeys: warning: fingerprint: "+path+":1: skipped: line starts with a NUL byte", warnings[0])
 	assert.Equal(t, fmt.Sprintf("hostkeys: warning: fingerprint: %s: %d more lines skipped (only the first 1000 are named)", path, n-1-1000), warnings[1000])
 
-	e, stdout, stderr = fingerprintTestEnv()
-	require.Equal(t, 0, run(e, []string{"fingerprint", "--json", "-f", path}))
-	assert.Empty(t, stderr.String())
+	stdout, stderr, code = runHostkeys(t, "fingerprint", "--json", "-f", path)
+	require.Equal(t, 0, code)
+	assert.Empty(t, stderr)
 	var doc jsonFingerprints
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &doc))
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
 	require.Len(t, doc.Keys, 1)
 	assert.Equal(t, n, doc.Keys[0].Line)
 	require.Len(t, doc.Invalid, 1000)
@@ -239,7 +213,18 @@ func TestFingerprintJunkFile(t *testing.T) {
 	}
 }
 
-func fingerprintTestEnv() (*env, *bytes.Buffer, *bytes.Buffer) {
-	var stdout, stderr bytes.Buffer
-	return &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}, &stdout, &stderr
+// keygenOutput runs the real ssh-keygen (keygen is its path) with args,
+// with only env in its environment unless env is nil, and returns its
+// standard output and exit status.
+func keygenOutput(t *testing.T, keygen string, env []string, args ...string) ([]byte, int) {
+	t.Helper()
+	cmd := exec.Command(keygen, args...)
+	cmd.Env = env
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return out, ee.ExitCode()
+	}
+	require.NoError(t, err, "ssh-keygen %v", args)
+	return out, 0
 }
