@@ -150,13 +150,16 @@ func runSSHFPCheck(e *env, host string, o *checkOptions) int {
 	}
 	for _, rec := range ans.Records {
 		jr := jsonSSHFPRecord{Record: rec.String(), Algorithm: uint8(rec.Algorithm), Type: uint8(rec.Type),
-			Fingerprint: hex.EncodeToString(rec.Fingerprint), Status: recordStatus(rec, verdicts), MatchedKeys: []string{}}
+			Fingerprint: hex.EncodeToString(rec.Fingerprint), Status: "match", MatchedKeys: []string{}}
 		for i := range keys {
 			for _, m := range verdicts[i].Matched {
 				if m.Equal(rec) {
 					jr.MatchedKeys = append(jr.MatchedKeys, out.Keys[i].SHA256)
 				}
 			}
+		}
+		if len(jr.MatchedKeys) == 0 {
+			jr.Status = unmatchedStatus(rec, verdicts)
 		}
 		out.Records = append(out.Records, jr)
 	}
@@ -257,17 +260,12 @@ func sshfpScanKeys(ctx context.Context, e *env, host, connect string) ([]ssh.Pub
 	return keys, exitOK
 }
 
-// recordStatus says what a record is to the keys: "match" if it matches
-// one, else "mismatch" if keys of its algorithm exist, "skipped" if it
-// cannot be compared, "other-algorithm" if no key has its algorithm.
-func recordStatus(rec sshfp.Record, verdicts []*sshfp.Verdict) string {
+// unmatchedStatus says what a record that matches no key is to the keys:
+// "mismatch" if keys of its algorithm exist, "skipped" if it cannot be
+// compared, "other-algorithm" if no key has its algorithm.
+func unmatchedStatus(rec sshfp.Record, verdicts []*sshfp.Verdict) string {
 	status := "other-algorithm"
 	for _, v := range verdicts {
-		for _, m := range v.Matched {
-			if m.Equal(rec) {
-				return "match"
-			}
-		}
 		for _, m := range v.Mismatched {
 			if m.Equal(rec) {
 				status = "mismatch"
