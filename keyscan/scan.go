@@ -416,27 +416,24 @@ func (s *Scanner) ScanTarget(ctx context.Context, t Target) *Result {
 	ctx, cancel := context.WithTimeoutCause(ctx, s.targetTimeout(), errTargetDeadline)
 	defer cancel()
 	var first *conn
-	tried, notTried, notResolved := 0, 0, 0
+	maxAddrs := s.maxAddresses()
+	// tried counts the addresses dialled, resolved the hosts looked up.
+	tried, notTried, resolved := 0, 0, 0
 hosts:
-	for i, h := range t.Hosts {
-		if tried == s.maxAddresses() || ctx.Err() != nil {
-			notResolved = len(t.Hosts) - i
+	for _, h := range t.Hosts {
+		if tried == maxAddrs || ctx.Err() != nil {
 			break
 		}
+		resolved++
 		addrs, err := s.resolve(ctx, h, r.Port)
 		r.Host = h
 		if err != nil {
 			r.Errors = append(r.Errors, err)
-			if ctx.Err() != nil {
-				notResolved = len(t.Hosts) - i - 1
-				break
-			}
 			continue
 		}
 		for j, a := range addrs {
-			if tried == s.maxAddresses() || ctx.Err() != nil {
+			if tried == maxAddrs || ctx.Err() != nil {
 				notTried = len(addrs) - j
-				notResolved = len(t.Hosts) - i - 1
 				break hosts
 			}
 			tried++
@@ -452,8 +449,9 @@ hosts:
 			break hosts
 		}
 	}
+	notResolved := len(t.Hosts) - resolved
 	if first == nil && notTried+notResolved > 0 && context.Cause(ctx) != context.Canceled {
-		why := fmt.Sprintf("the limit of %d addresses per target (Scanner.MaxAddresses)", s.maxAddresses())
+		why := fmt.Sprintf("the limit of %d addresses per target (Scanner.MaxAddresses)", maxAddrs)
 		if ctx.Err() != nil {
 			why = fmt.Sprintf("the target's deadline of %s (Scanner.TargetTimeout)", s.targetTimeout())
 		}
