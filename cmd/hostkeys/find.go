@@ -86,10 +86,10 @@ func (k *knownHostsFlags) refuseStdin(e *env, name string) bool {
 	return true
 }
 
-// readKnownHosts reads the file for find, hash and remove; "-" is
-// standard input. A missing file is our I/O error (ssh-keygen says
-// "Cannot stat" and exits 255).
-func readKnownHosts(e *env, cmd, name string) (*knownhosts.File, bool) {
+// readKnownHosts reads the file for find; "-" is standard input (hash
+// and remove edit theirs with knownhosts.Edit). A missing file is our I/O
+// error (ssh-keygen says "Cannot stat" and exits 255).
+func readKnownHosts(e *env, name string) (*knownhosts.File, bool) {
 	var f *knownhosts.File
 	var err error
 	if name == "-" {
@@ -99,11 +99,11 @@ func readKnownHosts(e *env, cmd, name string) (*knownhosts.File, bool) {
 	}
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		e.errorf("%s: %v", cmd, pe) // "open FILE: REASON" says it all
+		e.errorf("find: %v", pe) // "open FILE: REASON" says it all
 		return nil, false
 	}
 	if err != nil {
-		e.errorf("%s: %v", cmd, err)
+		e.errorf("find: %v", err)
 		return nil, false
 	}
 	return f, true
@@ -186,7 +186,7 @@ func runFind(e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	f, ok := readKnownHosts(e, "find", k.file)
+	f, ok := readKnownHosts(e, k.file)
 	if !ok {
 		return exitUsage
 	}
