@@ -17,6 +17,7 @@ import (
 	"bufio"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // MaxLineLength is the longest line the readers of key files accept:
@@ -104,9 +105,9 @@ const (
 // CertAuthority and Revoked (bad is then the offending word).
 func Marker(s string) (marker, rest, bad string, ok bool) {
 	for len(s) > 0 && s[0] == '@' {
-		sp := indexByte(s, ' ')
+		sp := strings.IndexByte(s, ' ')
 		if sp < 0 {
-			sp = indexByte(s, '\t')
+			sp = strings.IndexByte(s, '\t')
 		}
 		word := s
 		if sp >= 0 {
@@ -119,15 +120,6 @@ func Marker(s string) (marker, rest, bad string, ok bool) {
 		marker, s = word, TrimBlanks(s[sp:])
 	}
 	return marker, s, "", true
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // Key splits the text of a key, "TYPE BASE64 [COMMENT]", into its fields:
