@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hostkeys/hostkeys/internal/keygentest"
 	"github.com/hostkeys/hostkeys/internal/testpeer"
 	"github.com/hostkeys/hostkeys/knownhosts"
 )
@@ -90,17 +89,7 @@ func TestNULBytesMatchSSHKeygen(t *testing.T) {
 		} {
 			what := fmt.Sprintf("%v on %q", c.mine, tc.line)
 			write()
-			cmd := exec.Command(keygen, append(c.keygen, "-f", path)...)
-			cmd.Env = []string{"LC_ALL=C", "HOME=/nonexistent"}
-			var wantOut, wantErr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &wantOut, &wantErr
-			err := cmd.Run()
-			wantCode := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				wantCode = ee.ExitCode()
-			} else {
-				require.NoError(t, err)
-			}
+			wantOut, wantErr, wantCode := keygentest.Run(t, keygen, []string{"LC_ALL=C", "HOME=/nonexistent"}, append(c.keygen, "-f", path)...)
 			theirs, err := os.ReadFile(path)
 			require.NoError(t, err)
 
@@ -117,9 +106,9 @@ func TestNULBytesMatchSSHKeygen(t *testing.T) {
 				wantCode = exitFindings // hash and remove refusing the file
 			}
 			assert.Equal(t, wantCode, code, "%s: %s", what, stderr)
-			assert.Equal(t, unhashNames(wantOut.String(), names), unhashNames(stdout, names), "stdout of %s", what)
+			assert.Equal(t, unhashNames(string(wantOut), names), unhashNames(stdout, names), "stdout of %s", what)
 			if args[0] == "hash" || args[0] == "remove" {
-				assert.Equal(t, wantErr.String(), stderr, "stderr of %s", what)
+				assert.Equal(t, string(wantErr), stderr, "stderr of %s", what)
 				if string(mine) != content { // rewritten
 					mine = []byte(cLines(string(mine)))
 				}

@@ -45,7 +45,7 @@ func TestFindHashedMatchesSSHKeygen(t *testing.T) {
 			if j%2 == 1 {
 				flags = []string{"-q"}
 			}
-			want, wantCode := keygenOutput(t, keygen, []string{"PATH=/usr/bin:/bin"}, append(append([]string{"-H", "-F", host}, flags...), "-f", path)...)
+			want, _, wantCode := keygentest.Run(t, keygen, []string{"PATH=/usr/bin:/bin"}, append(append([]string{"-H", "-F", host}, flags...), "-f", path)...)
 			stdout, stderr, code := runHostkeys(t, append(append([]string{"find", "-H"}, flags...), "-f", path, "--", host)...)
 			assert.Equal(t, wantCode, code, "exit status of find -H %v %s %q: %s", flags, path, host, stderr)
 			assert.Equal(t, unhashLines(t, string(want), names), unhashLines(t, stdout, names), "stdout of find -H %v %s %q", flags, path, host)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -38,7 +37,7 @@ func TestFingerprintMatchesSSHKeygen(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, data, 0o644))
 		flags := flagSets[i%len(flagSets)]
 
-		want, wantCode := keygenOutput(t, keygen, []string{"PATH=/usr/bin:/bin"}, append(append([]string{"-l"}, flags...), "-f", path)...)
+		want, _, wantCode := keygentest.Run(t, keygen, []string{"PATH=/usr/bin:/bin"}, append(append([]string{"-l"}, flags...), "-f", path)...)
 		stdout, _, code := runHostkeys(t, append(append([]string{"fingerprint"}, flags...), "-f", path)...)
 		assert.Equal(t, wantCode, code, "exit status for %s %v", path, flags)
 		assert.Equal(t, string(want), stdout, "stdout for %s %v", path, flags)
@@ -141,7 +140,7 @@ func TestFingerprintPrivateKeys(t *testing.T) {
 
 	for _, p := range paths {
 		for _, flags := range [][]string{nil, {"-E", "md5", "-v"}} {
-			want, wantCode := keygenOutput(t, keygen, nil, append(append([]string{"-l"}, flags...), "-f", p)...)
+			want, _, wantCode := keygentest.Run(t, keygen, nil, append(append([]string{"-l"}, flags...), "-f", p)...)
 			stdout, stderr, code := runHostkeys(t, append(append([]string{"fingerprint"}, flags...), "-f", p)...)
 			assert.Equal(t, wantCode, code, "%s %v: %s", p, flags, stderr)
 			assert.Equal(t, string(want), stdout, "%s %v", p, flags)
@@ -171,7 +170,7 @@ func TestFindHashMatchesSSHKeygen(t *testing.T) {
 		for j, hash := range []string{"sha256", "md5", "sha1", "MD5"} {
 			host := hosts[(i+j)%len(hosts)]
 			args := []string{"-E", hash, "-f", path, host}
-			want, wantCode := keygenOutput(t, keygen, []string{"PATH=/usr/bin:/bin"}, append([]string{"-l", "-F", host}, args[:4]...)...)
+			want, _, wantCode := keygentest.Run(t, keygen, []string{"PATH=/usr/bin:/bin"}, append([]string{"-l", "-F", host}, args[:4]...)...)
 			stdout, stderr, code := runHostkeys(t, append([]string{"find", "-l"}, args...)...)
 			assert.Equal(t, wantCode, code, "exit status of find -l %v: %s", args, stderr)
 			assert.Equal(t, string(want), stdout, "stdout of find -l %v", args)
@@ -211,20 +210,4 @@ func TestFingerprintJunkFile(t *testing.T) {
 	for i, inv := range doc.Invalid {
 		assert.Equal(t, fmt.Sprintf("hostkeys: warning: fingerprint: %s:%d: skipped: %s", path, inv.Line, inv.Reason), warnings[i])
 	}
-}
-
-// keygenOutput runs the real ssh-keygen (keygen is its path) with args,
-// with only env in its environment unless env is nil, and returns its
-// standard output and exit status.
-func keygenOutput(t *testing.T, keygen string, env []string, args ...string) ([]byte, int) {
-	t.Helper()
-	cmd := exec.Command(keygen, args...)
-	cmd.Env = env
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return out, ee.ExitCode()
-	}
-	require.NoError(t, err, "ssh-keygen %v", args)
-	return out, 0
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,20 +67,11 @@ func TestListMatchesSSHKeygen(t *testing.T) {
 
 func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 	t.Helper()
-	cmd := exec.Command(keygen, lc.args(path)...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	env := []string{"PATH=/usr/bin:/bin"}
 	if lc.utf8 {
-		cmd.Env = append(cmd.Env, "LANG=C.UTF-8")
+		env = append(env, "LANG=C.UTF-8")
 	}
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	err := cmd.Run()
-	wantCode := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		wantCode = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
+	stdout, _, wantCode := keygentest.Run(t, keygen, env, lc.args(path)...)
 
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -103,7 +93,7 @@ func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 	if lc.visual {
 		per = 12
 	}
-	wantLines := splitLines(stdout.String())
+	wantLines := splitLines(string(stdout))
 	gotLines := splitLines(got.String())
 	firstStale := len(keys)
 	for i, k := range keys {
@@ -119,7 +109,7 @@ func compareList(t *testing.T, keygen, path string, lc listCase) (int, int) {
 		keys = keys[:firstStale]
 		wantLines, gotLines = wantLines[:firstStale*per], gotLines[:firstStale*per]
 	}
-	if !assert.Equal(t, len(wantLines), len(gotLines), "line count for %s %v\nwant:\n%s\ngot:\n%s", path, lc, stdout.String(), got.String()) {
+	if !assert.Equal(t, len(wantLines), len(gotLines), "line count for %s %v\nwant:\n%s\ngot:\n%s", path, lc, string(stdout), got.String()) {
 		keepFailure(t, path)
 		return 0, 0
 	}
