@@ -618,7 +618,7 @@ func verdictError(v *Verdict) error {
 // knownhosts.IsHostUnknown, IsHostKeyChanged and IsRevoked work on it.
 func (p *Policy) HostKeyCallback() ssh.HostKeyCallback {
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		host, port := splitAddress(hostname)
+		host, port := knownhosts.SplitAddress(hostname)
 		timeout := p.CallbackTimeout
 		if timeout == 0 {
 			timeout = 10 * time.Second
@@ -631,20 +631,6 @@ func (p *Policy) HostKeyCallback() ssh.HostKeyCallback {
 		}
 		return verdictError(v)
 	}
-}
-
-// splitAddress reads the address a HostKeyCallback receives ("host:port",
-// "[::1]:2222") or a bare host on port 22.
-func splitAddress(addr string) (string, int) {
-	h, p, err := net.SplitHostPort(addr)
-	if err != nil {
-		return strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), 22
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil || port < 0 || port > 65535 {
-		return addr, 22
-	}
-	return h, port
 }
 
 // HostKeyAlgorithms returns host key algorithms for

@@ -21,20 +21,21 @@ func HostPort(host string, port int) string {
 	return "[" + host + "]:" + strconv.Itoa(port)
 }
 
-// splitAddress splits an address as ssh.Dial takes it and as a
+// SplitAddress splits an address as ssh.Dial takes it and as a
 // HostKeyCallback receives it: "host:port", "[host]:port" (IPv6
 // addresses are always bracketed), or a bare host on port 22. An address
 // whose port is not a number is taken as a bare host, as x/crypto does.
-func splitAddress(addr string) (string, int) {
+// [HostPort] writes a host and port back in known_hosts form.
+func SplitAddress(addr string) (host string, port int) {
 	h, p, err := net.SplitHostPort(addr)
 	if err != nil {
 		return strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), 22
 	}
-	port, err := strconv.Atoi(p)
-	if err != nil || port < 0 || port > 65535 {
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 65535 {
 		return addr, 22
 	}
-	return h, port
+	return h, n
 }
 
 // addName turns a name given to [File.Add] into the form ssh writes:

@@ -38,7 +38,7 @@ func TestSplitAddress(t *testing.T) {
 		{"[::1]", "::1", 22},
 		{"host:ssh", "host:ssh", 22},
 	} {
-		h, p := splitAddress(tc.addr)
+		h, p := SplitAddress(tc.addr)
 		assert.Equal(t, tc.host, h, tc.addr)
 		assert.Equal(t, tc.port, p, tc.addr)
 	}
@@ -96,7 +96,7 @@ func FuzzAddName(f *testing.F) {
 		if hasWildcard(name) {
 			return
 		}
-		h, p := splitAddress(name)
+		h, p := SplitAddress(name)
 		if got := lowerASCII(HostPort(h, p)); got != out {
 			t.Fatalf("%q: Add writes %q, the callback looks up %q", name, out, got)
 		}

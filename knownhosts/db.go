@@ -345,7 +345,7 @@ func scanHashedX2(refs []hashedRef, tail []byte, out []int32) []int32 {
 // port 22; OpenSSH's "[host]:port" is the same form. The host is
 // lowercased unless it is an IP address, as ssh does.
 func (db *DB) HostKeys(address string) []*Entry {
-	host, port := splitAddress(address)
+	host, port := SplitAddress(address)
 	return db.usable(HostPort(sshHostName(host), port))
 }
 
@@ -493,7 +493,7 @@ func (db *DB) Check(address string, key ssh.PublicKey) error {
 	if key == nil {
 		return errNoKey
 	}
-	host, port := splitAddress(address)
+	host, port := SplitAddress(address)
 	return db.check(sshHostName(host), port, key)
 }
 

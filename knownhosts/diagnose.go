@@ -57,7 +57,7 @@ func (db *DB) Explain(hostname string, key ssh.PublicKey, err error) *KeyProblem
 	if c, ok := key.(*ssh.Certificate); ok && c.Key != nil {
 		key = c.Key
 	}
-	host, port := splitAddress(hostname)
+	host, port := SplitAddress(hostname)
 	p := &KeyProblem{Name: HostPort(sshHostName(host), port), Key: key, Err: err}
 	for _, f := range db.files {
 		p.Files = append(p.Files, f.Name)
