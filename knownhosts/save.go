@@ -53,8 +53,9 @@ type SaveOptions struct {
 	Mode fs.FileMode
 
 	// hook, set by tests, is called at the named stages of a save:
-	// "written" (the temporary file is synced) and "checked" (the file
-	// was checked a last time, and the rename follows).
+	// "written" (the temporary file is synced), "checked" (the file
+	// was checked a last time, and the rename follows) and "recovered"
+	// (lines appended meanwhile were copied into the new file).
 	hook func(stage string)
 }
 
@@ -165,7 +166,7 @@ func (f *File) saveLocked(target string, opts *SaveOptions) error {
 	syncDir(dir)
 	f.read = &fileState{sum: written.sum, size: written.size, mode: mode}
 	if last != nil {
-		return f.recoverAppended(target, last)
+		return f.recoverAppended(target, last, opts.hook)
 	}
 	return nil
 }
@@ -183,7 +184,7 @@ func (f *File) matches(exists bool, size func() int64) bool {
 // recoverAppended copies to the end of the new file what was appended to
 // the old one between the last check and the rename, and adds those
 // lines to f.
-func (f *File) recoverAppended(target string, old *openState) error {
+func (f *File) recoverAppended(target string, old *openState, hook func(string)) error {
 	fi, err := old.fh.Stat()
 	if err != nil || fi.Size() <= old.size {
 		return nil
@@ -210,13 +211,16 @@ func (f *File) recoverAppended(target string, old *openState) error {
 	if err != nil {
 		return fmt.Errorf("knownhosts: %s: lines appended while saving: %w", f.Name, err)
 	}
-	g := parseData(string(f.Bytes())+prefix+string(extra), f.Name)
-	f.Lines, f.NoFinalNewline = g.Lines, g.NoFinalNewline
-	f.read = nil
-	if st, err := readState(target); err == nil && st != nil {
-		st.fh.Close()
-		f.read = &st.fileState
+	if hook != nil {
+		hook("recovered")
 	}
+	data := string(f.Bytes()) + prefix + string(extra)
+	g := parseData(data, f.Name)
+	f.Lines, f.NoFinalNewline = g.Lines, g.NoFinalNewline
+	// What f now holds is what was written, not what the file holds by
+	// now: another writer may have appended again, and a later Save must
+	// see that as a change instead of overwriting it.
+	f.read = &fileState{sum: maphash.String(contentSeed, data), size: int64(len(data)), mode: f.read.mode}
 	return nil
 }
 

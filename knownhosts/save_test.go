@@ -368,6 +368,34 @@ func TestSaveUnlockedAppend(t *testing.T) {
 	// The File is what is on disk: the next save goes through.
 	require.NoError(t, f.Add([]string{"next.example"}, mustKey(t, k1), nil))
 	require.NoError(t, f.Save(nil))
+
+	// A second append after the first was carried over, before Save
+	// returns: the File does not hold it, so the next save must see a
+	// change rather than overwrite it.
+	path = filepath.Join(dir, "c")
+	require.NoError(t, os.WriteFile(path, []byte(baseFile), 0o644))
+	f, err = ParseFile(path)
+	require.NoError(t, err)
+	_, err = f.Remove("example.com", nil)
+	require.NoError(t, err)
+	second := "second.example " + k1 + "\n"
+	opts := appendAt(path, "checked", SaveOptions{})
+	first := opts.hook
+	opts.hook = func(stage string) {
+		first(stage)
+		if stage == "recovered" {
+			fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			require.NoError(t, err)
+			_, err = fh.WriteString(second)
+			require.NoError(t, err)
+			require.NoError(t, fh.Close())
+		}
+	}
+	require.NoError(t, f.Save(opts))
+	require.NoError(t, f.Add([]string{"next.example"}, mustKey(t, k1), nil))
+	assert.ErrorIs(t, f.Save(nil), ErrChanged, "the second append is not overwritten")
+	data, _ = os.ReadFile(path)
+	assert.Contains(t, string(data), second)
 }
 
 // TestEditGivesUp: a file that a writer without the lock changes during
